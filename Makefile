@@ -1,0 +1,35 @@
+# The two commands: `make demo` and `make test`. Everything else is a convenience.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export SPRO_HOME := $(CURDIR)
+
+.PHONY: demo test ui serve bench docs portal install clean-warehouse
+
+# (Re)install only when the pins change.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/spro demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+ui: $(STAMP)
+	$(BIN)/spro ui
+
+docs: $(STAMP)
+	$(BIN)/spro docs
+
+bench: $(STAMP)
+	$(BIN)/spro bench
+
+clean-warehouse:
+	rm -rf warehouse/spro.duckdb* warehouse/inbox warehouse/archive warehouse/quarantine warehouse/reports warehouse/exports warehouse/oref warehouse/dagster_home

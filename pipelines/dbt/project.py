@@ -1,0 +1,85 @@
+"""The dbt project as Dagster sees it, and the preparation of its manifest.
+
+Dagster reads dbt's manifest at import time. `DbtProject.prepare_if_dev()` only prepares it under
+`dagster dev`, so tests and CLI runs call `prepare_manifest()` themselves: it re-parses only when a
+file of the dbt project is newer than the manifest, which keeps re-runs fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from dagster_dbt import DbtProject
+
+from pipelines.config import Settings, load_settings
+
+DBT_TARGET = "duckdb"
+
+
+def profile_for(settings: Settings) -> dict:
+    """The dbt profile, with the warehouse path resolved.
+
+    Written to a file rather than read with `env_var()` inside profiles.yml: an environment variable
+    in the profile disables dbt's partial parsing, which would cost seconds on every invocation.
+    """
+    return {
+        "spro": {
+            "target": DBT_TARGET,
+            "outputs": {
+                DBT_TARGET: {
+                    "type": "duckdb",
+                    "path": str(settings.duckdb_path),
+                    "schema": "main",
+                    "threads": 2,
+                }
+            },
+        }
+    }
+
+
+def write_profile(settings: Settings) -> Path:
+    """Write profiles.yml only when it changes, so dbt's partial parse stays valid."""
+    settings.dbt_profiles_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.dbt_profiles_dir / "profiles.yml"
+    content = yaml.safe_dump(profile_for(settings), sort_keys=True)
+    if not path.exists() or path.read_text() != content:
+        path.write_text(content)
+    return path
+
+
+def build_dbt_project(settings: Settings | None = None) -> DbtProject:
+    settings = settings or load_settings()
+    write_profile(settings)
+    return DbtProject(
+        project_dir=settings.dbt_project_dir,
+        profiles_dir=settings.dbt_profiles_dir,
+        target=DBT_TARGET,
+    )
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    tracked = ("*.sql", "*.yml", "*.yaml", "*.csv", "*.md")
+    newest = 0.0
+    for pattern in tracked:
+        for path in project_dir.rglob(pattern):
+            if "target" in path.parts or "dbt_packages" in path.parts or "logs" in path.parts:
+                continue
+            newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    manifest = Path(project.manifest_path)
+    return not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(Path(project.project_dir))
+
+
+def prepare_manifest(project: DbtProject) -> Path:
+    """Parse the dbt project when its manifest is missing or older than its sources."""
+    if manifest_is_stale(project):
+        project.preparer.prepare(project)
+    return Path(project.manifest_path)
+
+
+spro_dbt_project = build_dbt_project()
+spro_dbt_project.prepare_if_dev()

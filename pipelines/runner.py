@@ -1,0 +1,32 @@
+"""Run the warehouse's jobs through Dagster from the command line and the tests.
+
+Runs go through a persistent Dagster instance (DAGSTER_HOME under warehouse/) so that what
+`make demo` did shows up in the web UI's run history afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dagster import DagsterInstance, ExecuteInProcessResult
+
+from pipelines.config import Settings, load_settings
+
+
+def dagster_instance(settings: Settings) -> DagsterInstance:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    return DagsterInstance.get()
+
+
+def run_job(job_name: str, settings: Settings | None = None, **kwargs) -> ExecuteInProcessResult:
+    """Execute a job of the code location in this process and raise if it fails."""
+    settings = settings or load_settings()
+    settings.ensure_dirs()
+    from pipelines.definitions import defs  # imported late: it parses the dbt manifest
+
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(instance=dagster_instance(settings), **kwargs)
+    if not result.success:
+        raise RuntimeError(f"Dagster job {job_name!r} failed (run {result.run_id})")
+    return result
