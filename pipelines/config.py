@@ -35,6 +35,7 @@ class Settings:
     dbt_project_dir: Path
     dbt_profiles_dir: Path
     environment: str
+    first_month: str
 
     @property
     def is_production(self) -> bool:
@@ -73,4 +74,6 @@ def load_settings() -> Settings:
         dbt_project_dir=home / "dbt_project",
         dbt_profiles_dir=_path("SPRO_DBT_PROFILES_DIR", warehouse / "dbt_profiles"),
         environment=os.environ.get("SPRO_ENV", "demo"),
+        # First month of the monthly partitions (YYYY-MM): the oldest month the warehouse accepts.
+        first_month=os.environ.get("SPRO_FIRST_MONTH", "2024-01"),
     )
