@@ -50,5 +50,20 @@ def ui(port: int) -> None:
     subprocess.run(command, env=env, check=False, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
+@main.command()
+def docs() -> None:
+    """Generate the dbt documentation site (lineage, columns, the indicators' definitions)."""
+    from pipelines.dbt.project import prepare_manifest, spro_dbt_project
+    from dagster_dbt import DbtCliResource
+
+    prepare_manifest(spro_dbt_project)
+    settings = load_settings()
+    settings.ensure_dirs()
+    DbtCliResource(project_dir=spro_dbt_project).cli(["docs", "generate"], raise_on_error=True).wait()
+    target = spro_dbt_project.project_dir / spro_dbt_project.target_path
+    click.echo(f"Documentation dbt : {target / 'index.html'}")
+    click.echo(f"Pour la parcourir : .venv/bin/dbt docs serve --project-dir dbt_project --profiles-dir {settings.dbt_profiles_dir} --host 127.0.0.1")
+
+
 if __name__ == "__main__":
     main()

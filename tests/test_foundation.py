@@ -26,12 +26,12 @@ def test_definitions_load_with_dbt_assets_and_checks():
 
     repository = defs.get_repository_def()
     asset_keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
-    assert {"ref_bassins", "ref_members", "ref_agencies"} <= asset_keys
+    assert {"seeds/ref_bassins", "seeds/ref_members", "seeds/ref_agencies"} <= asset_keys
     job = defs.resolve_job_def("spro_main")
     assert job.name == "spro_main"
     # dbt tests on the seeds surface as Dagster asset checks.
     check_keys = repository.asset_graph.asset_check_keys
-    assert any(check.asset_key.to_user_string() == "ref_bassins" for check in check_keys)
+    assert any(check.asset_key.to_user_string() == "seeds/ref_bassins" for check in check_keys)
 
 
 def test_reference_counts_match_the_charter(built_warehouse):

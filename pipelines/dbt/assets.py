@@ -1,6 +1,7 @@
 """dbt models and seeds as Dagster assets; dbt tests surface as Dagster asset checks."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster inspects the `context` annotation at runtime.
+
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets

@@ -7,6 +7,8 @@ file of the dbt project is newer than the manifest, which keeps re-runs fast.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import yaml
@@ -15,6 +17,20 @@ from dagster_dbt import DbtProject
 from pipelines.config import Settings, load_settings
 
 DBT_TARGET = "duckdb"
+
+
+def put_interpreter_bin_on_path() -> None:
+    """Make the `dbt` installed next to this interpreter findable.
+
+    dagster-dbt looks `dbt` up on PATH (its manifest preparer offers no way to pass the executable),
+    and `.venv/bin/python -m pytest` does not put `.venv/bin` on PATH.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+put_interpreter_bin_on_path()
 
 
 def profile_for(settings: Settings) -> dict:

@@ -1,0 +1,60 @@
+{#- Engine-specific pieces, dispatched by adapter so the same models run on DuckDB and Spark. -#}
+
+{#- The median of a numeric expression (exact). -#}
+{% macro spro_median(expression) -%}
+    {{ return(adapter.dispatch('spro_median', 'spro')(expression)) }}
+{%- endmacro %}
+
+{% macro default__spro_median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__spro_median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__spro_median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}
+
+{#- First day of the month / year of a date, as a DATE on every engine. -#}
+{% macro spro_month_start(expression) -%}
+    cast({{ dbt.date_trunc('month', expression) }} as date)
+{%- endmacro %}
+
+{% macro spro_year_start(expression) -%}
+    cast({{ dbt.date_trunc('year', expression) }} as date)
+{%- endmacro %}
+
+{#- First day (1 September) of the school year of a date: the PSAD campaign. -#}
+{% macro spro_campaign_start(expression) -%}
+    cast({{ dbt.dateadd('month', -4, dbt.date_trunc('year', dbt.dateadd('month', 4, expression))) }} as date)
+{%- endmacro %}
+
+{#- Whole days from start to end (end - start). -#}
+{% macro spro_days_between(start_expression, end_expression) -%}
+    {{ dbt.datediff(start_expression, end_expression, 'day') }}
+{%- endmacro %}
+
+{#- Age in whole years on a date, from birth year/month/day (month/day may be null). -#}
+{% macro spro_age_on(date_expression, birth_year, birth_month, birth_day) -%}
+    (extract(year from {{ date_expression }}) - {{ birth_year }}
+     - case
+         when {{ birth_month }} is null then 0
+         when extract(month from {{ date_expression }}) < {{ birth_month }} then 1
+         when extract(month from {{ date_expression }}) = {{ birth_month }}
+              and extract(day from {{ date_expression }}) < coalesce({{ birth_day }}, 1) then 1
+         else 0
+       end)
+{%- endmacro %}
+
+{#- Ratio that is null when the denominator is zero or null. -#}
+{% macro spro_safe_divide(numerator, denominator) -%}
+    case when {{ denominator }} is null or {{ denominator }} = 0 then null
+         else cast({{ numerator }} as {{ dbt.type_float() }}) / {{ denominator }} end
+{%- endmacro %}
+
+{#- A string literal cast to date, portable. -#}
+{% macro spro_date_literal(value) -%}
+    cast('{{ value }}' as date)
+{%- endmacro %}

@@ -1,0 +1,18 @@
+{#- identity_key -> person_key from the linkage step (empty until linkage has run: see the
+    on-run-start hook spro_create_person_links_if_missing). -#}
+with
+
+source as (
+    select * from {{ source('ops', 'person_links') }}
+),
+
+final as (
+    select
+        cast(identity_key as {{ dbt.type_string() }}) as identity_key,
+        cast(person_key as {{ dbt.type_string() }}) as person_key,
+        cast(link_method as {{ dbt.type_string() }}) as link_method,
+        cast(link_score as {{ dbt.type_float() }}) as link_score
+    from source
+)
+
+select * from final

@@ -1,0 +1,24 @@
+{#- SIEI/RIO dropout list entries per PSAD platform (identity fields pseudonymised). -#}
+with
+
+source as (
+    {{ spro_latest_file_version(source('raw', 'rio_entries')) }}
+),
+
+final as (
+    select
+        cast(sender_code as {{ dbt.type_string() }}) as psad_code,
+        cast(identity_key as {{ dbt.type_string() }}) as identity_key,
+        cast(period_month as date) as period_month,
+        upper(trim(sex_code)) as sex_code,
+        cast(commune_insee as {{ dbt.type_string() }}) as commune_insee,
+        cast(last_school_uai as {{ dbt.type_string() }}) as last_school_uai,
+        cast(last_training_bcn as {{ dbt.type_string() }}) as last_training_bcn,
+        cast(exit_date as date) as exit_date,
+        upper(trim(exit_reason_code)) as exit_reason_code,
+        cast(source_file as {{ dbt.type_string() }}) as source_file,
+        cast(source_row as {{ dbt.type_bigint() }}) as source_row
+    from source
+)
+
+select * from final

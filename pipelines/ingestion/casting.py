@@ -1,0 +1,148 @@
+"""Cast a chunk of text columns to the common model's typed columns, with row-level reasons.
+
+Vectorised on purpose (one pandas operation per column, not per value): great-expectations then
+sees typed columns and only has to judge them. What cannot be typed (a date that does not exist, a
+number with letters, a yes/no outside the contract's values) gets its reason here, because a value
+that failed to parse is no longer visible to an expectation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipelines.ingestion.contracts import ColumnSpec, Contract
+
+UNMAPPED_PREFIX = "?"   # an unknown member code is kept as "?<raw>" so the code-list suite flags it
+
+# Code-like string targets whose leading zeros spreadsheets drop: (width).
+ZERO_PADDED = {"residence_commune_insee": 5, "commune_insee": 5, "bassin_code": 2}
+UPPER_CODES = {"redirected_to_member_code", "organiser_member_code", "referred_member_code"}
+
+
+@dataclass
+class CastResult:
+    typed: pd.DataFrame          # index = source_row, columns = targets (+ derived)
+    issues: pd.DataFrame         # source_row, reason_code, column, value
+    raw: pd.DataFrame            # the text chunk (for reports: the member's own values)
+
+
+def _issues(rows: pd.Index, code: str, column: str, values: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({"source_row": np.asarray(rows, dtype="int64"), "reason_code": code,
+                         "column": column, "value": values.astype(str).to_numpy()})
+
+
+def _blank_to_na(series: pd.Series) -> pd.Series:
+    text = series.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _pad(series: pd.Series, width: int) -> pd.Series:
+    numeric = series.str.fullmatch(r"\d+").fillna(False)
+    short = numeric & (series.str.len() < width)
+    return series.mask(short, series.str.zfill(width))
+
+
+def cast_column(text: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series | None, str | None]:
+    """(typed values, mask of rows that failed to cast, reason code of that failure)."""
+    value = _blank_to_na(text)
+    present = value.notna()
+    if spec.type == "string":
+        if spec.target in ZERO_PADDED:
+            value = _pad(value, ZERO_PADDED[spec.target])
+        if spec.target in UPPER_CODES:
+            value = value.str.upper()
+        return value, None, None
+    if spec.type == "code":
+        mapping = spec.codes or {}
+        mapped = value.map(mapping)
+        unmapped = present & mapped.isna()
+        # second chance: a code that differs only by case or surrounding spaces is the same code
+        if unmapped.any():
+            folded = {k.strip().casefold(): v for k, v in mapping.items()}
+            retry = value[unmapped].str.casefold().map(folded)
+            mapped = mapped.astype("object")
+            mapped[unmapped] = retry
+            unmapped = present & mapped.isna()
+        mapped = mapped.astype("object")
+        mapped[unmapped] = UNMAPPED_PREFIX + value[unmapped].astype(str)
+        return pd.Series(mapped, index=text.index, dtype="string"), None, None
+    if spec.type in ("date", "datetime"):
+        parsed = pd.to_datetime(value, format=spec.date_format, errors="coerce")
+        if spec.type == "date":
+            parsed = parsed.dt.normalize()
+        failed = present & parsed.isna()
+        return parsed, failed, "IMPOSSIBLE_DATE"
+    if spec.type in ("integer", "decimal"):
+        cleaned = value.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+        if spec.type == "decimal":
+            cleaned = cleaned.str.replace(",", ".", regex=False)
+        number = pd.to_numeric(cleaned, errors="coerce")
+        if spec.type == "integer":
+            not_whole = number.notna() & (number % 1 != 0)
+            number = number.mask(not_whole)
+            number = number.astype("Int64")
+        failed = present & number.isna()
+        return number, failed, "INVALID_NUMBER"
+    if spec.type == "boolean":
+        mapping = spec.boolean_values or {}
+        folded = {str(k).strip().casefold(): v for k, v in mapping.items()}
+        result = value.str.casefold().map(folded)
+        failed = present & result.isna()
+        return result.astype("boolean"), failed, "INVALID_BOOLEAN"
+    raise ValueError(f"unknown type {spec.type}")
+
+
+def cast_chunk(chunk: pd.DataFrame, contract: Contract, month_start: pd.Timestamp) -> CastResult:
+    """Typed common-model columns of one chunk, the casting reasons, and derived columns."""
+    typed: dict[str, pd.Series] = {}
+    issues: list[pd.DataFrame] = []
+    for spec in contract.columns:
+        if not spec.target:
+            continue
+        text = chunk[spec.source] if spec.source in chunk.columns else pd.Series("", index=chunk.index)
+        values, failed, code = cast_column(text, spec)
+        typed[spec.target] = values
+        if failed is not None and failed.any():
+            issues.append(_issues(chunk.index[failed.to_numpy()], code, spec.source, text[failed]))
+    frame = pd.DataFrame(typed, index=chunk.index)
+    if contract.table == "activity_aggregates" and "period_month" not in frame.columns:
+        frame["period_month"] = month_start       # month declared by the file name (xlsx exports)
+    elif "period_month" in frame.columns:
+        frame["period_month"] = frame["period_month"].dt.to_period("M").dt.to_timestamp()
+    frame = add_derived(frame, month_start)
+    if "__malformed__" in chunk.columns:
+        bad = chunk["__malformed__"].fillna("").astype(str) == "1"
+        if bad.any():
+            issues.append(_issues(chunk.index[bad.to_numpy()], "MALFORMED_ROW", "", pd.Series([""] * int(bad.sum()))))
+    all_issues = pd.concat(issues, ignore_index=True) if issues else empty_issues()
+    return CastResult(frame, all_issues, chunk)
+
+
+def add_derived(frame: pd.DataFrame, month_start: pd.Timestamp) -> pd.DataFrame:
+    """Non-identifying attributes computed before the clear identity is dropped.
+
+    `age` (at the act) keeps age-band statistics possible once birth_date is only a pseudonym;
+    `_age` is the age the range suite checks, from a birth date or a birth year.
+    """
+    if "birth_date" in frame.columns:
+        reference = frame["act_date"] if "act_date" in frame.columns else pd.Series(month_start, index=frame.index)
+        birth = frame["birth_date"]
+        before = (reference.dt.month < birth.dt.month) | (
+            (reference.dt.month == birth.dt.month) & (reference.dt.day < birth.dt.day))
+        age = (reference.dt.year - birth.dt.year - before.astype("Int64")).astype("Int64")
+        frame["_age"] = age
+        if "act_date" in frame.columns:
+            frame["age"] = age
+        if "birth_year" not in frame.columns:
+            frame["birth_year"] = birth.dt.year.astype("Int64")
+    elif "birth_year" in frame.columns:
+        frame["_age"] = (month_start.year - frame["birth_year"]).astype("Int64")
+    return frame
+
+
+def empty_issues() -> pd.DataFrame:
+    return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason_code": pd.Series(dtype=object),
+                         "column": pd.Series(dtype=object), "value": pd.Series(dtype=object)})

@@ -1,0 +1,99 @@
+"""Free-text comments may leak identifiers: find phone numbers, e-mails and names, and redact them.
+
+Decision: a comment with an identifier is REDACTED and FLAGGED, the row is loaded. Why not
+quarantine: the act itself is valid and needed for the statistics; only the comment is wrong. The
+member is told (reason COMMENT_*_REDACTED in the report) and the clear text never reaches DuckDB.
+Names are found two ways: the person's own names from the same row (when the format carries them,
+before they are pseudonymised), and a civility word followed by a capitalised word ("Mme Durand").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+PHONE = re.compile(r"(?<!\d)(?:(?:\+|00)\s?33[\s.-]?(?:\(0\))?\s?[1-9]|0[1-9])(?:[\s.-]?\d{2}){4}(?!\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+CIVILITY_NAME = re.compile(
+    r"\b(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Monsieur|Madame|Mademoiselle|Me|Dr\.?)\s+"
+    r"(?:[A-ZÀ-ÖØ-Þ][\w'’-]+)(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)?"
+)
+NAME_TARGETS = ("last_name", "birth_name", "first_names")
+PLACEHOLDER = {"COMMENT_PHONE_REDACTED": "[téléphone retiré]", "COMMENT_EMAIL_REDACTED": "[courriel retiré]",
+               "COMMENT_NAME_REDACTED": "[nom retiré]"}
+MIN_NAME_LENGTH = 3
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _name_tokens(values: list[str | None]) -> set[str]:
+    tokens: set[str] = set()
+    for value in values:
+        if value:
+            for token in re.split(r"[\s,'’-]+", _fold(str(value))):
+                if len(token) >= MIN_NAME_LENGTH and token not in {"epouse", "nee", "veuve"}:
+                    tokens.add(token)
+    return tokens
+
+
+def redact_comment(comment: str, own_names: set[str]) -> tuple[str, list[str]]:
+    """(redacted text, reason codes found) for one comment."""
+    found: list[str] = []
+    text = comment
+    if PHONE.search(text):
+        text = PHONE.sub(PLACEHOLDER["COMMENT_PHONE_REDACTED"], text)
+        found.append("COMMENT_PHONE_REDACTED")
+    if EMAIL.search(text):
+        text = EMAIL.sub(PLACEHOLDER["COMMENT_EMAIL_REDACTED"], text)
+        found.append("COMMENT_EMAIL_REDACTED")
+    name_hit = False
+    if CIVILITY_NAME.search(text):
+        text = CIVILITY_NAME.sub(PLACEHOLDER["COMMENT_NAME_REDACTED"], text)
+        name_hit = True
+    if own_names:
+        words = re.split(r"(\W+)", text)
+        for i, word in enumerate(words):
+            if word and _fold(word) in own_names:
+                words[i] = PLACEHOLDER["COMMENT_NAME_REDACTED"]
+                name_hit = True
+        text = "".join(words)
+    if name_hit:
+        found.append("COMMENT_NAME_REDACTED")
+    return text, found
+
+
+def redact_comments(typed: pd.DataFrame) -> pd.DataFrame:
+    """Redact the `comment` column in place; return the flags (source_row, reason_code, column, value).
+
+    The cheap vectorised pre-filter (digits, '@', capitals after a civility, or any name of the row
+    appearing) keeps the per-comment Python work to the few suspicious comments.
+    """
+    empty = pd.DataFrame(columns=["source_row", "reason_code", "column", "value"])
+    if "comment" not in typed.columns:
+        return empty
+    comments = typed["comment"]
+    present = comments.notna()
+    if not present.any():
+        return empty
+    text = comments[present].astype(str)
+    suspicious = text.str.contains(r"\d{2}|@|\b(?:M\.|Mr|Mme|Mlle|Monsieur|Madame|Mademoiselle|Me|Dr)\b", regex=True)
+    name_columns = [c for c in NAME_TARGETS if c in typed.columns]
+    if name_columns:
+        suspicious = suspicious | pd.Series(True, index=text.index)
+    flags = []
+    for row in text.index[suspicious.to_numpy()]:
+        own = _name_tokens([typed.at[row, c] for c in name_columns]) if name_columns else set()
+        redacted, found = redact_comment(text.at[row], own)
+        if found:
+            typed.at[row, "comment"] = redacted
+            for code in found:
+                flags.append((int(row), code, "comment", redacted))
+    if not flags:
+        return empty
+    return pd.DataFrame(flags, columns=["source_row", "reason_code", "column", "value"])

@@ -1,0 +1,406 @@
+"""Keyed pseudonyms and comparison tokens.
+
+Pseudonym = hex HMAC-SHA256(key, domain || 0x1F || normalised value).
+
+Why keyed: a plain SHA-256 of a name or an INE is reversed by hashing every candidate. Why a domain:
+the same string in two roles (an INE, a member's person number 'ML054:123', a surname) must give
+unrelated pseudonyms, so that one table's pseudonyms cannot be joined to another's by accident, and
+a member's own person numbers are namespaced by member ('person_id:ML054'). The 0x1F separator can
+never appear in a domain (domains are checked against DOMAIN_PATTERN), so (domain, value) pairs are
+encoded unambiguously.
+
+Comparison tokens (for probabilistic linkage without clear names) are pseudonyms of each normalised
+identity part in shared domains: every surname form (full, compact, phonetic) in the 'surname*'
+domains whether it is a birth or a usage name, so that a birth name can match a married name;
+every first-name token; birth year; birth day AND month in the same 'birth_daymonth' domain, so a
+day/month swap shows as token(day A) == token(month B); sex; commune.
+
+Measured rate (this machine, 2 cores, Python 3.11, `python -m pipelines.privacy.pseudonymize`):
+about 0.9-1.0 million distinct values/s for `pseudonymize_values` (hmac copy + update per value in
+a list comprehension), and more on real columns because `pseudonymize_series` hashes each distinct
+value once; `comparison_tokens_frame` runs at about 40,000 distinct identities/s (normalisation in
+Python dominates). Fine for the ~5 million acts of a region-year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from .generalize import (  # noqa: F401  (re-exported: the brief places them with pseudonyms)
+    AGE_BANDS,
+    age_at,
+    age_at_series,
+    age_band,
+    age_band_at,
+    age_band_series,
+    bassin_of,
+    bassin_series,
+    qualification_level_from_bcn,
+)
+from .normalize import (
+    NormalizedIdentity,
+    clean_name,
+    french_phonetic,  # noqa: F401  (re-exported)
+    normalize_commune,
+    normalize_identity,
+    normalize_ine,
+)
+
+DOMAIN_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(?::[A-Za-z0-9_.-]+)?$")
+_SEP = b"\x1f"
+
+# Domains of the comparison tokens (shared by every member: that is what makes linkage possible).
+D_SURNAME = "surname"
+D_SURNAME_COMPACT = "surname_compact"
+D_SURNAME_PHONETIC = "surname_phonetic"
+D_FIRST_NAME = "first_name"
+D_FIRST_NAMES_COMPACT = "first_names_compact"
+D_FIRST_NAME_PHONETIC = "first_name_phonetic"
+D_BIRTH_YEAR = "birth_year"
+D_BIRTH_DAYMONTH = "birth_daymonth"
+D_SEX = "sex"
+D_COMMUNE = "commune"
+
+
+def check_domain(domain: str) -> str:
+    """Reject domains that could make (domain, value) encodings ambiguous."""
+    if not DOMAIN_PATTERN.match(domain):
+        raise ValueError(f"Domaine de pseudonymisation invalide : {domain!r} (attendu p. ex. 'ine', 'person_id:ML054').")
+    return domain
+
+
+def person_id_domain(member_code: str) -> str:
+    """Domain of a member's own person numbers: two members' '123' are different people."""
+    return check_domain(f"person_id:{member_code}")
+
+
+def pseudonym(key: bytes, domain: str, value: str) -> str:
+    """Hex HMAC-SHA256 of one already-normalised value in a domain."""
+    return hmac.new(key, check_domain(domain).encode() + _SEP + value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _keyed_states(key: bytes, prefix: bytes) -> tuple["hashlib._Hash", "hashlib._Hash"]:
+    """Inner and outer SHA-256 states of HMAC (RFC 2104) with the prefix already absorbed."""
+    block = 64
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    inner.update(prefix)
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
+
+
+def pseudonymize_values(values: Iterable[str], key: bytes, domain: str) -> list[str]:
+    """Hash many normalised strings in one domain (no None: filter missing values first).
+
+    Same result as `pseudonym` (tested), computed as RFC 2104 HMAC from copies of the inner and outer
+    SHA-256 states with the key and domain prefix already absorbed: about twice as fast as
+    hmac.new(...).copy() per value, which matters at millions of rows.
+    """
+    inner, outer = _keyed_states(key, check_domain(domain).encode() + _SEP)
+
+    def one(v: str) -> str:
+        i = inner.copy()
+        i.update(v.encode("utf-8"))
+        o = outer.copy()
+        o.update(i.digest())
+        return o.hexdigest()
+
+    return [one(v) for v in values]
+
+
+# --- value normalisers per domain kind (the part before ':') -------------------------------------
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def normalize_person_id(value: object) -> str | None:
+    """A member's own person number: trimmed; 123.0 (spreadsheet float) -> '123'."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def normalize_email(value: object) -> str | None:
+    if _is_missing(value):
+        return None
+    text = str(value).strip().lower()
+    return text or None
+
+
+def normalize_phone(value: object) -> str | None:
+    """Digits only, +33 / 0033 -> 0: '+33 6 12 34 56 78' == '06.12.34.56.78'."""
+    if _is_missing(value):
+        return None
+    digits = re.sub(r"\D", "", str(value))
+    if digits.startswith("0033"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("33") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits or None
+
+
+def normalize_name_value(value: object) -> str | None:
+    """A name pseudonymised on its own (e.g. registrations' last_name): the cleaned compact form."""
+    text = clean_name(value).replace(" ", "")
+    return text or None
+
+
+def normalize_generic(value: object) -> str | None:
+    if _is_missing(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+NORMALIZERS: dict[str, Callable[[object], str | None]] = {
+    "ine": normalize_ine,
+    "person_id": normalize_person_id,
+    "name": normalize_name_value,
+    "last_name": normalize_name_value,
+    "first_names": normalize_name_value,
+    "email": normalize_email,
+    "phone": normalize_phone,
+    "commune": normalize_commune,
+}
+
+
+def normalizer_for(domain: str) -> Callable[[object], str | None]:
+    """The value normaliser of a domain kind ('person_id:ML054' -> normalize_person_id)."""
+    return NORMALIZERS.get(domain.split(":", 1)[0], normalize_generic)
+
+
+def pseudonymize_series(
+    values: pd.Series,
+    key: bytes,
+    domain: str,
+    normalize: Callable[[object], str | None] | None = None,
+) -> pd.Series:
+    """Pseudonyms of a column; missing or empty values stay missing (None).
+
+    Why missing stays missing: hashing "" would give every person without an INE the same
+    pseudonym, merging them into one 'person'. Each distinct value is normalised and hashed once.
+    """
+    normalize = normalize or normalizer_for(domain)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    normalised = [normalize(u) for u in uniques]
+    present = [n for n in normalised if n is not None]
+    hashed = iter(pseudonymize_values(present, key, domain))
+    table = np.array([next(hashed) if n is not None else None for n in normalised] + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object, name=values.name)
+
+
+def pseudonymize_frame(
+    frame: pd.DataFrame,
+    key: bytes,
+    personal: Mapping[str, str],
+    keep_clear: bool = False,
+) -> pd.DataFrame:
+    """Replace each personal column by `<column>_pseudo` (convention of docs/architecture.md).
+
+    personal: column -> domain, e.g. {'ine': 'ine', 'member_person_id': 'person_id:ML054'}.
+    Columns absent from the frame are ignored (optional columns of a contract).
+    """
+    out = frame.copy()
+    for column, domain in personal.items():
+        if column not in out.columns:
+            continue
+        out[f"{column}_pseudo"] = pseudonymize_series(out[column], key, domain)
+        if not keep_clear:
+            out = out.drop(columns=[column])
+    return out
+
+
+# --- comparison tokens ------------------------------------------------------------------------------
+
+MAX_FIRST_NAMES = 3
+
+
+@dataclass(frozen=True)
+class ComparisonTokens:
+    """Keyed tokens of one identity (None where the part is unknown). Only flags are in clear."""
+
+    surname_birth: str | None
+    surname_birth_compact: str | None
+    surname_birth_phonetic: str | None
+    surname_usage: str | None
+    surname_usage_compact: str | None
+    surname_usage_phonetic: str | None
+    first_name_1: str | None
+    first_name_2: str | None
+    first_name_3: str | None
+    first_names_compact: str | None
+    first_name_phonetic: str | None
+    birth_year: str | None
+    birth_month: str | None
+    birth_day: str | None
+    birth_day_month_ambiguous: bool
+    birth_date_reason: str | None  # reason code when the date was rejected (no personal content)
+    sex: str | None
+    commune: str | None
+
+
+TOKEN_COLUMNS = tuple(ComparisonTokens.__dataclass_fields__)
+
+# token column -> domain (flags excluded)
+TOKEN_DOMAINS: dict[str, str] = {
+    "surname_birth": D_SURNAME,
+    "surname_birth_compact": D_SURNAME_COMPACT,
+    "surname_birth_phonetic": D_SURNAME_PHONETIC,
+    "surname_usage": D_SURNAME,
+    "surname_usage_compact": D_SURNAME_COMPACT,
+    "surname_usage_phonetic": D_SURNAME_PHONETIC,
+    "first_name_1": D_FIRST_NAME,
+    "first_name_2": D_FIRST_NAME,
+    "first_name_3": D_FIRST_NAME,
+    "first_names_compact": D_FIRST_NAMES_COMPACT,
+    "first_name_phonetic": D_FIRST_NAME_PHONETIC,
+    "birth_year": D_BIRTH_YEAR,
+    "birth_month": D_BIRTH_DAYMONTH,
+    "birth_day": D_BIRTH_DAYMONTH,
+    "sex": D_SEX,
+    "commune": D_COMMUNE,
+}
+
+
+def clear_token_parts(identity: NormalizedIdentity) -> dict[str, object]:
+    """The normalised clear strings that become tokens (in memory only, never stored)."""
+    birth, usage, first = identity.birth_name, identity.usage_name, identity.first_names
+    tokens = list(first.tokens[:MAX_FIRST_NAMES]) + [None] * (MAX_FIRST_NAMES - len(first.tokens[:MAX_FIRST_NAMES]))
+    bd = identity.birth_date.value
+    return {
+        "surname_birth": birth.full if birth else None,
+        "surname_birth_compact": birth.compact if birth else None,
+        "surname_birth_phonetic": (birth.phonetic or None) if birth else None,
+        "surname_usage": usage.full if usage else None,
+        "surname_usage_compact": usage.compact if usage else None,
+        "surname_usage_phonetic": (usage.phonetic or None) if usage else None,
+        "first_name_1": tokens[0],
+        "first_name_2": tokens[1],
+        "first_name_3": tokens[2],
+        "first_names_compact": first.compact or None,
+        "first_name_phonetic": first.primary_phonetic or None,
+        "birth_year": f"{bd.year:04d}" if bd else None,
+        "birth_month": f"{bd.month:02d}" if bd else None,
+        "birth_day": f"{bd.day:02d}" if bd else None,
+        "birth_day_month_ambiguous": identity.birth_date.ambiguous_day_month,
+        "birth_date_reason": identity.birth_date.reason,
+        "sex": identity.sex,
+        "commune": identity.commune,
+    }
+
+
+def comparison_tokens(identity: NormalizedIdentity, key: bytes) -> ComparisonTokens:
+    """Keyed comparison tokens of one normalised identity."""
+    parts = clear_token_parts(identity)
+    for column, domain in TOKEN_DOMAINS.items():
+        if parts[column] is not None:
+            parts[column] = pseudonym(key, domain, str(parts[column]))
+    return ComparisonTokens(**parts)
+
+
+DEFAULT_IDENTITY_COLUMNS = {
+    "last_name": "last_name",
+    "birth_name": "birth_name",
+    "first_names": "first_names",
+    "birth_date": "birth_date",
+    "sex": "sex_code",
+    "commune": "residence_commune_insee",
+}
+
+
+def comparison_tokens_frame(
+    frame: pd.DataFrame,
+    key: bytes,
+    columns: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Comparison tokens for every row of a frame (same index), one column per ComparisonTokens field.
+
+    columns maps normalize_identity's arguments to the frame's columns (default: the common model,
+    DEFAULT_IDENTITY_COLUMNS); a missing column counts as unknown. Each distinct identity is
+    normalised once and each distinct clear part hashed once per domain.
+    """
+    mapping = {**DEFAULT_IDENTITY_COLUMNS, **(columns or {})}
+    today = today or date.today()
+    n = len(frame)
+    series = [
+        [None if _is_missing(v) else v for v in frame[col].tolist()] if col in frame.columns else [None] * n
+        for col in mapping.values()
+    ]
+    codes, uniques = pd.factorize(pd.Series(list(zip(*series)) if n else [], dtype=object))
+    names = list(mapping)
+    parts = [clear_token_parts(normalize_identity(**dict(zip(names, u)), today=today)) for u in uniques]
+
+    out: dict[str, np.ndarray] = {}
+    hash_cache: dict[tuple[str, str], str] = {}
+    for column in TOKEN_COLUMNS:
+        values = [p[column] for p in parts]
+        domain = TOKEN_DOMAINS.get(column)
+        if domain is not None:
+            todo = sorted({str(v) for v in values if v is not None and (domain, str(v)) not in hash_cache})
+            hash_cache.update({(domain, v): h for v, h in zip(todo, pseudonymize_values(todo, key, domain))})
+            values = [hash_cache[(domain, str(v))] if v is not None else None for v in values]
+        table = np.array(values + [None], dtype=object)
+        out[column] = table[codes] if n else np.array([], dtype=object)
+    result = pd.DataFrame(out, index=frame.index)
+    result["birth_day_month_ambiguous"] = result["birth_day_month_ambiguous"].fillna(False).astype(bool)
+    return result
+
+
+def tokens_as_dict(tokens: ComparisonTokens) -> dict[str, object]:
+    return asdict(tokens)
+
+
+# --- measured rate ------------------------------------------------------------------------------------
+
+
+def benchmark(n: int = 1_000_000, key: bytes = b"k" * 32) -> dict[str, float]:
+    """Rows per second of `pseudonymize_values` (all distinct) and `comparison_tokens_frame`."""
+    values = [f"{i:011d}A" for i in range(n)]
+    t0 = time.perf_counter()
+    pseudonymize_values(values, key, "ine")
+    rate_values = n / (time.perf_counter() - t0)
+    # Realistic repetition: surnames and first names drawn from Faker's fr_FR lists, so distinct
+    # identities are many but distinct name strings are few (as in members' files).
+    from faker.providers.person.fr_FR import Provider
+
+    rng = np.random.default_rng(0)
+    m = max(n // 5, 1)
+    last = np.array(Provider.last_names, dtype=object)[rng.integers(0, len(Provider.last_names), m)]
+    usage = np.array(Provider.last_names, dtype=object)[rng.integers(0, len(Provider.last_names), m)]
+    married = rng.random(m) < 0.2
+    first = np.array(Provider.first_names, dtype=object)[rng.integers(0, len(Provider.first_names), m)]
+    frame = pd.DataFrame(
+        {
+            "last_name": np.where(married, last + " épouse " + usage, last),
+            "first_names": first,
+            "birth_date": [f"{1 + i % 28:02d}/{1 + (i // 28) % 12:02d}/{1960 + i % 50}" for i in range(m)],
+            "sex_code": rng.choice(["F", "H"], m),
+            "residence_commune_insee": [f"{57000 + i % 700}" for i in range(m)],
+        }
+    )
+    t0 = time.perf_counter()
+    comparison_tokens_frame(frame, key)
+    rate_tokens = m / (time.perf_counter() - t0)
+    return {"pseudonymize_values_per_s": rate_values, "comparison_tokens_identities_per_s": rate_tokens}
+
+
+if __name__ == "__main__":  # python -m pipelines.privacy.pseudonymize
+    for name, rate in benchmark().items():
+        print(f"{name}: {rate:,.0f}")
