@@ -59,10 +59,15 @@ def docs() -> None:
     prepare_manifest(spro_dbt_project)
     settings = load_settings()
     settings.ensure_dirs()
-    DbtCliResource(project_dir=spro_dbt_project).cli(["docs", "generate"], raise_on_error=True).wait()
-    target = spro_dbt_project.project_dir / spro_dbt_project.target_path
+    target = settings.warehouse_dir / "dbt_docs"
+    DbtCliResource(project_dir=spro_dbt_project).cli(
+        ["docs", "generate"], target_path=target, raise_on_error=True
+    ).wait()
     click.echo(f"Documentation dbt : {target / 'index.html'}")
-    click.echo(f"Pour la parcourir : .venv/bin/dbt docs serve --project-dir dbt_project --profiles-dir {settings.dbt_profiles_dir} --host 127.0.0.1")
+    click.echo(
+        "Pour la parcourir : .venv/bin/dbt docs serve --project-dir dbt_project "
+        f"--profiles-dir {settings.dbt_profiles_dir} --target-path {target} --host 127.0.0.1"
+    )
 
 
 if __name__ == "__main__":
