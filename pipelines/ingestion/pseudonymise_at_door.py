@@ -1,0 +1,116 @@
+"""Pseudonymise personal columns at the door, before anything is written to DuckDB.
+
+A narrow adapter: ingestion asks for (a) the deployment key, (b) `<field>_pseudo` columns in place
+of the clear ones, (c) linkage comparison tokens. It delegates to pipelines.privacy (keys.load_key,
+pseudonymize.pseudonymize_frame / comparison_tokens_frame) and keeps a minimal HMAC fallback only
+so that ingestion still imports if that package changes shape.
+TODO(privacy): drop the fallback once pipelines.privacy's interface is frozen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from functools import lru_cache
+
+import pandas as pd
+
+from pipelines.config import Settings
+
+try:  # the privacy team's module (the normal path)
+    from pipelines.privacy import keys as _keys
+    from pipelines.privacy import pseudonymize as _pseudo
+except ImportError:  # pragma: no cover - fallback while the package is being written
+    _keys = None
+    _pseudo = None
+
+
+def _environ(settings: Settings) -> dict[str, str]:
+    """The key's environment as the privacy module reads it, with the warehouse of these settings."""
+    import os
+
+    environ = dict(os.environ)
+    environ.setdefault("SPRO_WAREHOUSE_DIR", str(settings.warehouse_dir))
+    environ.setdefault("SPRO_ENV", settings.environment)
+    return environ
+
+
+@lru_cache(maxsize=4)
+def _key_for(warehouse_dir: str, environment: str, key_env: str | None, key_file: str | None) -> bytes:
+    import os
+
+    environ = dict(os.environ)
+    environ["SPRO_WAREHOUSE_DIR"] = warehouse_dir
+    environ["SPRO_ENV"] = environment
+    if _keys is None:
+        raise RuntimeError("pipelines.privacy.keys is required to load the pseudonymisation key")
+    return _keys.load_key(environ).key
+
+
+def load_key(settings: Settings) -> bytes:
+    """The HMAC key (demo: created on first use; production: refused when absent)."""
+    import os
+
+    return _key_for(str(settings.warehouse_dir), settings.environment,
+                    os.environ.get("SPRO_PSEUDONYM_KEY"), os.environ.get("SPRO_KEY_FILE"))
+
+
+def key_id(key: bytes) -> str:
+    """A one-way fingerprint recorded in the ledger: which key produced the pseudonyms."""
+    if _keys is not None and hasattr(_keys, "key_fingerprint"):
+        return _keys.key_fingerprint(key)
+    return hashlib.sha256(b"spro-key-id" + key).hexdigest()[:16]
+
+
+def domain_for(target: str, sender_code: str) -> str:
+    """The pseudonym domain of a target: a member's person numbers are namespaced by member."""
+    if target == "member_person_id":
+        return _pseudo.person_id_domain(sender_code) if _pseudo else f"person_id:{sender_code}"
+    return target
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Dates become ISO text before hashing, so one date has one pseudonym whatever its format."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.strftime("%Y-%m-%d").astype(object).where(series.notna(), None)
+    return series.astype(object).where(series.notna(), None)
+
+
+def pseudonymise_frame(frame: pd.DataFrame, personal: set[str], sender_code: str, key: bytes) -> pd.DataFrame:
+    """Replace each personal column by `<column>_pseudo`; the clear column is dropped."""
+    present = [c for c in personal if c in frame.columns]
+    if not present:
+        return frame
+    texts = frame.assign(**{c: _as_text(frame[c]) for c in present})
+    mapping: Mapping[str, str] = {c: domain_for(c, sender_code) for c in present}
+    if _pseudo is not None:
+        return _pseudo.pseudonymize_frame(texts, key, mapping)
+    out = texts.copy()  # pragma: no cover - fallback
+    for column, domain in mapping.items():
+        out[f"{column}_pseudo"] = out[column].map(
+            lambda v, d=domain: None if v is None else hmac.new(key, d.encode() + b"\x1f" + str(v).strip().encode(),
+                                                                 hashlib.sha256).hexdigest())
+        out = out.drop(columns=[column])
+    return out
+
+
+IDENTITY_COLUMNS = {
+    "activity_acts": {"last_name": "last_name", "birth_name": "birth_name", "first_names": "first_names",
+                      "birth_date": "birth_date", "sex": "sex_code", "commune": "residence_commune_insee"},
+    "rio_entries": {"last_name": "last_name", "first_names": "first_names", "birth_date": "birth_date",
+                    "sex": "sex_code", "commune": "commune_insee"},
+}
+
+
+def comparison_tokens(frame: pd.DataFrame, table: str, key: bytes) -> pd.DataFrame | None:
+    """Keyed comparison tokens for linkage (None when the table carries no identity)."""
+    columns = IDENTITY_COLUMNS.get(table)
+    if _pseudo is None or columns is None or not hasattr(_pseudo, "comparison_tokens_frame"):
+        return None
+    if not any(c in frame.columns for c in ("last_name", "first_names")):
+        return None
+    texts = frame[[c for c in columns.values() if c in frame.columns]].copy()
+    if "birth_date" in texts.columns:
+        texts["birth_date"] = _as_text(texts["birth_date"])
+    return _pseudo.comparison_tokens_frame(texts, key, columns=columns)
