@@ -117,17 +117,21 @@ def table_for(feed: str, grain: str | None) -> str:
     return FEED_TABLE.get((feed, grain)) or FEED_TABLE[(feed, None)]
 
 
-def stored_columns(table: str) -> list[tuple[str, str]]:
-    """(column, duckdb type) of a raw table, personal targets replaced by their pseudonym."""
+def stored_columns(table: str, personal: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(column, duckdb type) of a raw table, personal targets replaced by their pseudonym.
+
+    `personal` adds the targets some contract declares personal (e.g. RIO's commune): the stricter
+    declaration wins, so a clear column can never receive a personal value.
+    """
     columns = []
     for target in TABLES[table]:
-        if target.personal:
+        if target.personal or target.name in personal:
             columns.append((f"{target.name}_pseudo", "VARCHAR"))
         else:
             columns.append((target.name, DUCKDB_TYPES[target.type]))
     return columns + LINEAGE_COLUMNS
 
 
-def create_table_sql(table: str) -> str:
-    body = ", ".join(f'"{name}" {kind}' for name, kind in stored_columns(table))
+def create_table_sql(table: str, personal: set[str] | frozenset[str] = frozenset()) -> str:
+    body = ", ".join(f'"{name}" {kind}' for name, kind in stored_columns(table, personal))
     return f"create table if not exists raw.{table} ({body})"

@@ -80,7 +80,8 @@ _REASONS = [
 REASONS: dict[str, Reason] = {reason.code: reason for reason in _REASONS}
 
 # Order in which row reasons are reported when a row has several: the most fundamental first.
-ROW_PRIORITY = [r.code for r in _REASONS if r.level == ROW]
+ROW_PRIORITY = ["MALFORMED_ROW", "DUPLICATE_ROW"] + [
+    r.code for r in _REASONS if r.level == ROW and r.code not in ("MALFORMED_ROW", "DUPLICATE_ROW")]
 
 
 def reason(code: str) -> Reason:

@@ -373,7 +373,7 @@ class BirthDate:
     the linkage should also try `swapped`.
     """
 
-    raw: str | None
+    raw: str | None = field(repr=False)
     value: date | None = None
     reason: str | None = None
     ambiguous_day_month: bool = False
@@ -414,6 +414,18 @@ def _split_date(text: str, today: date) -> tuple[int, int, int] | None:
     return None
 
 
+def _is_missing(value: object) -> bool:
+    """None, NaN, pandas NaT/NA, without importing pandas here."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return False
+    try:
+        return bool(value != value)  # NaN, NaT
+    except TypeError:  # pandas.NA refuses bool()
+        return True
+
+
 def parse_birth_date(raw: object, today: date | None = None) -> BirthDate:
     """Parse a birth date from a string (DD/MM/YYYY, DD-MM-YY, YYYY-MM-DD[ hh:mm:ss], YYYYMMDD,
     DDMMYYYY, '12 mars 2005') or a date/datetime/pandas Timestamp.
@@ -422,7 +434,7 @@ def parse_birth_date(raw: object, today: date | None = None) -> BirthDate:
     code: the row is quarantined rather than linked on a wrong date.
     """
     today = today or date.today()
-    if raw is None or (isinstance(raw, float) and raw != raw):
+    if _is_missing(raw):
         return BirthDate(raw=None, reason="missing")
     if isinstance(raw, datetime):
         parts = (raw.year, raw.month, raw.day)

@@ -39,16 +39,26 @@ per_person as (
     group by person_key
 ),
 
+ranked_acts as (
+    select
+        person_key,
+        member_code,
+        network_code,
+        bassin_code,
+        age_band_code,
+        row_number() over (partition by person_key order by act_date, member_code, service_row_key) as act_rank
+    from flagged_acts
+),
+
 first_acts as (
     select
         person_key,
-        min(member_code) as first_member_code
-    from flagged_acts
-    where act_date = (
-        select min(inner_acts.act_date) from flagged_acts as inner_acts
-        where inner_acts.person_key = flagged_acts.person_key
-    )
-    group by person_key
+        member_code as first_member_code,
+        network_code as first_network_code,
+        bassin_code as first_bassin_code,
+        age_band_code as first_age_band_code
+    from ranked_acts
+    where act_rank = 1
 ),
 
 person_birth as (
@@ -63,6 +73,10 @@ final as (
         per_person.first_contact_date,
         per_person.first_advice_date,
         first_acts.first_member_code,
+        first_acts.first_network_code,
+        first_acts.first_bassin_code,
+        first_acts.first_age_band_code,
+        {{ spro_days_between('per_person.first_contact_date', 'per_person.first_advice_date') }} as days_to_advice,
         per_person.members_count,
         per_person.networks_count,
         per_person.identities_count,

@@ -1,0 +1,36 @@
+{#- One row per pseudonymous person seen by a per-act member: first contact, first advice, the
+    delay between them, and how many members and networks saw them. -#}
+with
+
+persons as (
+    select * from {{ ref('int_persons_summarised') }}
+),
+
+members as (
+    select * from {{ ref('ref_members') }}
+),
+
+final as (
+    select
+        cast(persons.person_key as {{ dbt.type_string() }}) as person_key,
+        cast(persons.first_contact_date as date) as first_contact_date,
+        {{ spro_month_start('persons.first_contact_date') }} as first_contact_month,
+        cast(persons.first_advice_date as date) as first_advice_date,
+        cast(persons.days_to_advice as {{ dbt.type_int() }}) as days_to_advice,
+        cast(persons.first_member_code as {{ dbt.type_string() }}) as first_member_code,
+        cast(persons.first_network_code as {{ dbt.type_string() }}) as first_network_code,
+        cast(persons.first_bassin_code as {{ dbt.type_string() }}) as first_bassin_code,
+        cast(members.agency_code as {{ dbt.type_string() }}) as first_agency_code,
+        cast(members.departement_code as {{ dbt.type_string() }}) as first_departement_code,
+        cast(persons.first_age_band_code as {{ dbt.type_string() }}) as first_age_band_code,
+        cast(persons.sex_code as {{ dbt.type_string() }}) as sex_code,
+        cast(persons.birth_year as {{ dbt.type_int() }}) as birth_year,
+        cast(persons.members_count as {{ dbt.type_bigint() }}) as members_count,
+        cast(persons.networks_count as {{ dbt.type_bigint() }}) as networks_count,
+        cast(persons.identities_count as {{ dbt.type_bigint() }}) as identities_count,
+        cast(persons.acts_count as {{ dbt.type_bigint() }}) as acts_count
+    from persons
+    left join members on persons.first_member_code = members.member_code
+)
+
+select * from final

@@ -1,0 +1,122 @@
+"""ops.load_ledger and the other ops tables ingestion writes: DDL and the few queries on them.
+
+The ledger records every file received, one row per (file content, file name) with its version for
+(feed, sender, month). Versions are decided by content (sha256), not by the file name: the same
+bytes sent twice are one version; new bytes for the same feed, sender and month are the next one.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.ingestion.common_model import TABLES, create_table_sql, stored_columns
+
+LEDGER_DDL = """
+create table if not exists ops.load_ledger (
+    ledger_id VARCHAR primary key,
+    file_name VARCHAR not null,          -- path relative to the inbox
+    feed VARCHAR,
+    contract VARCHAR,
+    contract_version INTEGER,
+    table_name VARCHAR,
+    sender_code VARCHAR,
+    period_month DATE,
+    file_version INTEGER,
+    size_bytes BIGINT,
+    sha256 VARCHAR not null,
+    received_at TIMESTAMP,
+    loaded_at TIMESTAMP,
+    rows_read BIGINT,
+    rows_loaded BIGINT,
+    rows_quarantined BIGINT,
+    rows_flagged BIGINT,
+    status VARCHAR not null,              -- loaded | replaced | rejected | duplicate | failed
+    reason_code VARCHAR,
+    reason_detail VARCHAR,
+    superseded_by_version INTEGER,
+    run_id VARCHAR,
+    key_id VARCHAR
+)
+"""
+
+QUARANTINE_DDL = """
+create table if not exists ops.quarantine (
+    source_file VARCHAR, file_sha256 VARCHAR, file_version INTEGER, sender_code VARCHAR,
+    feed VARCHAR, table_name VARCHAR, period_month DATE, source_row BIGINT,
+    reason_code VARCHAR, reasons VARCHAR, details VARCHAR, quarantined_at TIMESTAMP
+)
+"""
+
+FLAGS_DDL = """
+create table if not exists ops.row_flags (
+    source_file VARCHAR, file_sha256 VARCHAR, file_version INTEGER, sender_code VARCHAR,
+    feed VARCHAR, table_name VARCHAR, period_month DATE, source_row BIGINT,
+    reason_code VARCHAR, column_name VARCHAR, flagged_at TIMESTAMP
+)
+"""
+
+LOADED_STATUSES = ("loaded", "replaced", "rejected", "duplicate")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, personal_by_table: dict[str, set[str]]) -> None:
+    """Create ops.* and raw.* (idempotent); add columns a new contract needs to an existing table."""
+    con.execute("create schema if not exists ops")
+    con.execute("create schema if not exists raw")
+    con.execute(LEDGER_DDL)
+    con.execute(QUARANTINE_DDL)
+    con.execute(FLAGS_DDL)
+    for table in TABLES:
+        personal = personal_by_table.get(table, set())
+        con.execute(create_table_sql(table, personal))
+        existing = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema='raw' and table_name=?",
+            [table]).fetchall()}
+        for name, kind in stored_columns(table, personal):
+            if name not in existing:
+                con.execute(f'alter table raw.{table} add column "{name}" {kind}')
+
+
+def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]) -> None:
+    columns = ", ".join(
+        f'"{c}" {"BOOLEAN" if c == "birth_day_month_ambiguous" else "VARCHAR"}' for c in token_columns)
+    con.execute(
+        "create table if not exists ops.identity_tokens (table_name VARCHAR, source_file VARCHAR, "
+        "file_sha256 VARCHAR, sender_code VARCHAR, period_month DATE, source_row BIGINT, "
+        f"person_pseudo VARCHAR, {columns})"
+    )
+
+
+def previous_receipts(con, sha256: str, feed: str, sender: str, month) -> list[tuple]:
+    """Ledger rows of the same content for the same feed, sender and month."""
+    return con.execute(
+        "select file_name, status, file_version from ops.load_ledger "
+        "where sha256 = ? and feed = ? and sender_code is not distinct from ? and period_month is not distinct from ?",
+        [sha256, feed, sender, month],
+    ).fetchall()
+
+
+def next_version(con, feed: str, sender: str, month) -> int:
+    row = con.execute(
+        "select coalesce(max(file_version), 0) from ops.load_ledger "
+        "where feed = ? and sender_code is not distinct from ? and period_month is not distinct from ? "
+        "and status <> 'duplicate'",
+        [feed, sender, month],
+    ).fetchone()
+    return int(row[0]) + 1
+
+
+def insert_entry(con, entry: dict) -> None:
+    columns = list(entry)
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(f"insert into ops.load_ledger ({', '.join(columns)}) values ({placeholders})",
+                [entry[c] for c in columns])
+
+
+def mark_replaced(con, feed: str, sender: str, month, new_version: int) -> None:
+    """Earlier loaded versions stay in the ledger as history, flagged as replaced."""
+    con.execute(
+        "update ops.load_ledger set status = 'replaced', superseded_by_version = ? "
+        "where feed = ? and sender_code is not distinct from ? and period_month is not distinct from ? "
+        "and status = 'loaded'",
+        [new_version, feed, sender, month],
+    )

@@ -1,0 +1,320 @@
+"""Load one inbox file: read, type, check, pseudonymise, write, in ONE DuckDB transaction.
+
+Nothing lost, nothing doubled:
+- rows read = rows loaded + rows quarantined, asserted before commit and recorded in the ledger;
+- the same content twice loads once (the ledger knows its sha256);
+- a new content for the same feed, sender and month replaces the earlier version: its rows are
+  deleted and the new ones inserted in the same transaction, the ledger keeps both entries;
+- any failure rolls the transaction back: the partition stays as it was; a crash of the process
+  leaves no committed half-load (DuckDB discards an uncommitted transaction), so a re-run redoes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.config import Settings
+from pipelines.ingestion import ledger
+from pipelines.ingestion.casting import UNMAPPED_PREFIX, cast_chunk, empty_issues
+from pipelines.ingestion.common_model import FEED_TABLE, stored_columns
+from pipelines.ingestion.contracts import ContractSet
+from pipelines.ingestion.expectations import duplicate_mask, validate_chunk
+from pipelines.ingestion.inbox import InboxFile
+from pipelines.ingestion.pseudonymise_at_door import comparison_tokens, key_id, pseudonymise_frame
+from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS, StructuralRejection, read_chunks
+from pipelines.ingestion.reasons import primary
+from pipelines.reference import Reference
+
+MASKED = "(valeur masquée : donnée personnelle)"
+REPORT_ROW_LIMIT = 5_000     # rows detailed in a member report; the JSON says when it is cut
+
+
+@dataclass
+class IngestContext:
+    settings: Settings
+    contracts: ContractSet
+    reference: Reference
+    key: bytes
+    run_id: str | None = None
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    mode: str = "distinct"
+    force: bool = False
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    feed: str
+    contract: str | None
+    sender: str | None
+    month: str | None
+    sha256: str
+    size_bytes: int
+    version: int | None
+    status: str               # loaded | rejected | duplicate | failed | already
+    reason_code: str | None = None
+    reason_detail: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_flagged: int = 0
+    quarantined: list[dict] = field(default_factory=list)    # per row: source_row, reasons, details
+    flagged: list[dict] = field(default_factory=list)
+    received_at: datetime | None = None
+    loaded_at: datetime | None = None
+    truncated: bool = False
+
+
+def sha256_of(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _month_start(month: str | None) -> pd.Timestamp | None:
+    return pd.Timestamp(f"{month}-01") if month else None
+
+
+def tables_of_feed(feed: str) -> list[str]:
+    return sorted({table for (f, _), table in FEED_TABLE.items() if f == feed})
+
+
+def delete_previous(con, feed: str, sender: str, month_date) -> None:
+    """Remove the rows of earlier versions of (feed, sender, month): the new version replaces them."""
+    for table in tables_of_feed(feed):
+        con.execute(f"delete from raw.{table} where sender_code = ? and period_month = ?", [sender, month_date])
+    for ops_table in ("quarantine", "row_flags"):
+        con.execute(f"delete from ops.{ops_table} where feed = ? and sender_code = ? and period_month = ?",
+                    [feed, sender, month_date])
+    exists = con.execute("select count(*) from information_schema.tables where table_schema='ops' "
+                         "and table_name='identity_tokens'").fetchone()[0]
+    if exists:
+        for table in tables_of_feed(feed):
+            con.execute("delete from ops.identity_tokens where table_name = ? and sender_code = ? "
+                        "and period_month = ?", [table, sender, month_date])
+
+
+def _insert_frame(con, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    """Insert through a registered view: DuckDB reads the pandas columns without a Python loop."""
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    con.register("_spro_chunk", frame[columns])
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    con.execute(f"insert into {table} ({quoted}) select {quoted} from _spro_chunk")
+    con.unregister("_spro_chunk")
+
+
+def _code_safety_net(typed: pd.DataFrame, raw: pd.DataFrame, contract) -> pd.DataFrame:
+    """Unknown member codes that no suite covered are still unknown codes (never loaded as '?X')."""
+    found = []
+    for spec in contract.columns:
+        if spec.type == "code" and spec.target in typed.columns:
+            values = typed[spec.target].astype("string")
+            bad = values.str.startswith(UNMAPPED_PREFIX).fillna(False)
+            if bad.any():
+                rows = typed.index[bad.to_numpy()]
+                found.append(pd.DataFrame({"source_row": np.asarray(rows, dtype="int64"), "reason_code": "UNKNOWN_CODE",
+                                           "column": spec.source, "value": raw.loc[rows, spec.source].astype(str).to_numpy()}))
+    return pd.concat(found, ignore_index=True) if found else empty_issues()
+
+
+def row_issues(cast, raw, contract, ctx: IngestContext, month_start, seen) -> tuple[pd.DataFrame, np.ndarray]:
+    """All row-level issues of one chunk: casting, the GE suites, duplicates."""
+    parts = [cast.issues,
+             validate_chunk(cast.typed, raw, contract, ctx.reference, month_start, ctx.mode),
+             _code_safety_net(cast.typed, raw, contract)]
+    dup, seen = duplicate_mask(cast.typed, raw, contract.table, seen)
+    if dup.any():
+        rows = cast.typed.index[dup.to_numpy()]
+        parts.append(pd.DataFrame({"source_row": np.asarray(rows, dtype="int64"), "reason_code": "DUPLICATE_ROW",
+                                   "column": "", "value": ""}))
+    issues = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_issues()
+    return issues.drop_duplicates(["source_row", "reason_code", "column"]), seen
+
+
+def quarantine_records(issues: pd.DataFrame, contract) -> list[dict]:
+    """One record per quarantined row: primary reason, all reasons, details (personal values masked)."""
+    personal_sources = {c.source for c in contract.columns if c.target and contract.is_personal(c.target)}
+    records = []
+    for row, group in issues.groupby("source_row", sort=True):
+        codes = list(dict.fromkeys(group["reason_code"]))
+        details = [{"colonne": col, "raison": code, "valeur": MASKED if col in personal_sources else val}
+                   for code, col, val in zip(group["reason_code"], group["column"], group["value"])]
+        records.append({"source_row": int(row), "reason_code": primary(codes), "reasons": codes, "details": details})
+    return records
+
+
+def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome) -> None:
+    """Stream the file chunk by chunk into raw.<table> and ops.*; raise StructuralRejection if bad."""
+    contract = f.contract
+    table = contract.table
+    month_start = _month_start(f.month)
+    month_date = month_start.date()
+    personal = ctx.contracts.personal_targets(table) | {c.target for c in contract.columns
+                                                        if c.target and contract.is_personal(c.target)}
+    columns = [name for name, _ in stored_columns(table, personal)]
+    loaded_at = _now()
+    lineage = {"source_file": f.name, "file_sha256": sha, "file_version": version,
+               "period_month": month_date, "sender_code": f.sender, "loaded_at": loaded_at}
+    common = {"source_file": f.name, "file_sha256": sha, "file_version": version, "sender_code": f.sender,
+              "feed": f.feed, "table_name": table, "period_month": month_date}
+    delete_previous(con, f.feed, f.sender, month_date)
+    seen = np.empty(0, dtype=np.uint64)
+    tokens_ready = False
+    for chunk in read_chunks(f.path, contract, ctx.chunk_rows):
+        outcome.rows_read += len(chunk)
+        cast = cast_chunk(chunk, contract, month_start)
+        issues, seen = row_issues(cast, chunk, contract, ctx, month_start, seen)
+        bad_rows = pd.Index(issues["source_row"].unique())
+        good = cast.typed.drop(index=bad_rows)
+        flags = _redact(good)
+        tokens = comparison_tokens(good, table, ctx.key)
+        stored = pseudonymise_frame(good, personal, f.sender, ctx.key)
+        stored = stored.assign(source_row=good.index.to_numpy(dtype="int64"), **lineage)
+        _insert_frame(con, f"raw.{table}", stored, columns)
+        outcome.rows_loaded += len(stored)
+        if len(bad_rows):
+            records = quarantine_records(issues, contract)
+            outcome.rows_quarantined += len(records)
+            q = pd.DataFrame({"source_row": [r["source_row"] for r in records],
+                              "reason_code": [r["reason_code"] for r in records],
+                              "reasons": [",".join(r["reasons"]) for r in records],
+                              "details": [json.dumps(r["details"], ensure_ascii=False) for r in records]})
+            q = q.assign(quarantined_at=loaded_at, **common)
+            _insert_frame(con, "ops.quarantine", q, list(q.columns))
+            room = REPORT_ROW_LIMIT - len(outcome.quarantined)
+            outcome.quarantined.extend(records[:max(room, 0)])
+            outcome.truncated |= len(records) > room
+        if len(flags):
+            outcome.rows_flagged += flags["source_row"].nunique()
+            fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
+            fl = fl.assign(flagged_at=loaded_at, **common)
+            _insert_frame(con, "ops.row_flags", fl, list(fl.columns))
+            outcome.flagged.extend(fl[["source_row", "reason_code", "column_name"]].to_dict("records")[:REPORT_ROW_LIMIT])
+        if tokens is not None and len(tokens):
+            if not tokens_ready:
+                ledger.ensure_tokens_table(con, list(tokens.columns))
+                tokens_ready = True
+            person = stored["member_person_id_pseudo"] if "member_person_id_pseudo" in stored.columns else (
+                stored["ine_pseudo"] if "ine_pseudo" in stored.columns else None)
+            tk = tokens.assign(table_name=table, source_file=f.name, file_sha256=sha, sender_code=f.sender,
+                               period_month=month_date, source_row=good.index.to_numpy(dtype="int64"),
+                               person_pseudo=None if person is None else person.to_numpy())
+            _insert_frame(con, "ops.identity_tokens", tk, list(tk.columns))
+    if outcome.rows_read == 0:
+        raise StructuralRejection("EMPTY_FILE", "le fichier ne contient aucune ligne de données")
+    outcome.loaded_at = loaded_at
+
+
+def _redact(good: pd.DataFrame) -> pd.DataFrame:
+    from pipelines.ingestion.redaction import redact_comments
+
+    return redact_comments(good)
+
+
+def check_conservation(outcome: FileOutcome) -> None:
+    """rows read = rows loaded + rows quarantined, or the load must not be committed."""
+    if outcome.rows_read != outcome.rows_loaded + outcome.rows_quarantined:
+        raise AssertionError(
+            f"conservation broken for {outcome.file_name}: read {outcome.rows_read} != loaded "
+            f"{outcome.rows_loaded} + quarantined {outcome.rows_quarantined}")
+
+
+def _entry(f: InboxFile, outcome: FileOutcome, ctx: IngestContext, status: str) -> dict:
+    return {
+        "ledger_id": uuid.uuid4().hex, "file_name": f.name, "feed": f.feed,
+        "contract": f.contract.name if f.contract else None,
+        "contract_version": f.contract.version if f.contract else None,
+        "table_name": f.contract.table if f.contract else None, "sender_code": f.sender,
+        "period_month": _month_start(f.month).date() if f.month else None, "file_version": outcome.version,
+        "size_bytes": outcome.size_bytes, "sha256": outcome.sha256, "received_at": outcome.received_at,
+        "loaded_at": outcome.loaded_at if status == "loaded" else None,
+        "rows_read": outcome.rows_read, "rows_loaded": outcome.rows_loaded,
+        "rows_quarantined": outcome.rows_quarantined, "rows_flagged": outcome.rows_flagged,
+        "status": status, "reason_code": outcome.reason_code, "reason_detail": outcome.reason_detail,
+        "superseded_by_version": None, "run_id": ctx.run_id, "key_id": key_id(ctx.key),
+    }
+
+
+def _reset_counts(outcome: FileOutcome) -> None:
+    outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_flagged = 0
+    outcome.quarantined, outcome.flagged = [], []
+
+
+def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContext) -> FileOutcome:
+    """Ingest one file; never raises for bad input (the outcome says what happened)."""
+    sha = sha256_of(f.path)
+    stat = f.path.stat()
+    outcome = FileOutcome(f.name, f.feed, f.contract.name if f.contract else None, f.sender, f.month, sha,
+                          stat.st_size, None, "loaded",
+                          received_at=datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None))
+    month_date = _month_start(f.month).date() if f.month else None
+    prior = ledger.previous_receipts(con, sha, f.feed, f.sender, month_date)
+    reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
+    if prior and not reload_current:
+        settled = [(name, status, v) for name, status, v in prior if status != "failed"]
+        if any(name == f.name for name, _, _ in settled):
+            outcome.status = "already"
+            return outcome
+        if settled:
+            outcome.status, outcome.version = "duplicate", settled[0][2]
+            outcome.reason_detail = f"contenu identique à {settled[0][0]} (version {settled[0][2]}), non rechargé"
+            ledger.insert_entry(con, _entry(f, outcome, ctx, "duplicate"))
+            return outcome
+    failed_versions = [v for _, status, v in prior if status in ("failed",) or (reload_current and status == "loaded")]
+    outcome.version = failed_versions[0] if failed_versions else ledger.next_version(con, f.feed, f.sender, month_date)
+    if f.contract is None or f.reason_code:
+        return _reject(con, f, ctx, outcome, StructuralRejection(f.reason_code or "UNKNOWN_FORMAT", f.reason_detail or ""))
+    if f.month < ctx.settings.first_month:
+        return _reject(con, f, ctx, outcome, StructuralRejection(
+            "MONTH_OUT_OF_RANGE", f"mois {f.month} antérieur au premier mois accepté ({ctx.settings.first_month})"))
+    con.begin()
+    try:
+        load_rows(con, f, ctx, sha, outcome.version, outcome)
+        check_conservation(outcome)
+        con.execute("delete from ops.load_ledger where sha256 = ? and feed = ? and sender_code = ? and "
+                    "period_month = ? and status in ('failed', 'loaded') and file_version = ?",
+                    [sha, f.feed, f.sender, month_date, outcome.version])
+        ledger.mark_replaced(con, f.feed, f.sender, month_date, outcome.version)
+        ledger.insert_entry(con, _entry(f, outcome, ctx, "loaded"))
+        con.commit()
+        outcome.status = "loaded"
+        return outcome
+    except StructuralRejection as rejection:
+        con.rollback()
+        _reset_counts(outcome)
+        return _reject(con, f, ctx, outcome, rejection)
+    except Exception as error:  # a bug or an I/O error: roll back, record, carry on with other files
+        con.rollback()
+        _reset_counts(outcome)
+        outcome.status, outcome.reason_code = "failed", "LOAD_FAILED"
+        outcome.reason_detail = f"{type(error).__name__}: {error}"[:500]
+        ledger.insert_entry(con, _entry(f, outcome, ctx, "failed"))
+        return outcome
+
+
+def _reject(con, f: InboxFile, ctx: IngestContext, outcome: FileOutcome, rejection: StructuralRejection) -> FileOutcome:
+    """The whole file is refused: the ledger says why; rows read are counted, none loaded.
+
+    Rows of a rejected file are neither loaded nor quarantined: conservation is about accepted
+    files. rows_read stays 0 because the file was not read through.
+    """
+    outcome.status, outcome.reason_code, outcome.reason_detail = "rejected", rejection.code, rejection.detail
+    outcome.rows_read = 0
+    ledger.insert_entry(con, _entry(f, outcome, ctx, "rejected"))
+    return outcome

@@ -1,0 +1,168 @@
+"""Ingestion as the rest of the code base calls it: one partition, the whole inbox, the summary.
+
+`ingest_partition` is what each Dagster asset runs; `ingest_inbox` (used by `spro demo`) goes
+through Dagster too, one `ingest_month` run per month found in the inbox; `format_ledger_summary`
+prints the ledger in French.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.ingestion import ledger
+from pipelines.ingestion.contracts import load_contracts
+from pipelines.ingestion.inbox import InboxFile, scan_inbox
+from pipelines.ingestion.loader import FileOutcome, IngestContext, process_file
+from pipelines.ingestion.pseudonymise_at_door import load_key
+from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS
+from pipelines.ingestion.reports import write_report
+from pipelines.reference import load_reference
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PartitionResult:
+    asset: str
+    month: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def make_context(settings: Settings, run_id: str | None = None, force: bool = False,
+                 chunk_rows: int = DEFAULT_CHUNK_ROWS, mode: str = "distinct") -> IngestContext:
+    return IngestContext(settings=settings, contracts=load_contracts(settings),
+                         reference=load_reference(settings), key=load_key(settings), run_id=run_id,
+                         chunk_rows=chunk_rows, mode=mode, force=force)
+
+
+def files_for(settings: Settings, asset: str | None = None, month: str | None = None) -> list[InboxFile]:
+    files = scan_inbox(settings.inbox_dir, load_contracts(settings), load_reference(settings))
+    return [f for f in files if (asset is None or f.asset == asset) and (month is None or f.month == month)]
+
+
+def open_warehouse(settings: Settings, ctx: IngestContext) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with ops.* and raw.* in place (one writer at a time: close it after)."""
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.duckdb_path))
+    from pipelines.ingestion.common_model import TABLES
+
+    ledger.ensure_schema(con, {t: ctx.contracts.personal_targets(t) for t in TABLES})
+    return con
+
+
+def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext) -> list[FileOutcome]:
+    """Process files one by one; one file's bad input or failure never stops the others."""
+    outcomes = []
+    con = open_warehouse(settings, ctx)
+    try:
+        for f in files:
+            outcome = process_file(con, f, ctx)
+            if outcome.status != "already":
+                write_report(settings.reports_dir, outcome)
+            log.info("%s: %s (%s lues, %s chargées, %s écartées)", f.name, outcome.status,
+                     outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined)
+            outcomes.append(outcome)
+    finally:
+        con.close()
+    return outcomes
+
+
+def ingest_partition(settings: Settings, asset: str, month: str, run_id: str | None = None,
+                     force: bool = False, **options) -> PartitionResult:
+    """Load every inbox file of one feed layer and one month (what one asset partition does)."""
+    ctx = make_context(settings, run_id=run_id, force=force, **options)
+    files = files_for(settings, asset=asset, month=month)
+    return PartitionResult(asset, month, ingest_files(settings, files, ctx))
+
+
+def months_in_inbox(settings: Settings) -> list[str]:
+    return sorted({f.month for f in files_for(settings) if f.month})
+
+
+def ingest_inbox(settings: Settings) -> dict:
+    """Ingest everything in the inbox through Dagster (job `ingest_month`, one run per month).
+
+    Months before settings.first_month have no partition: their files are recorded as rejected
+    (MONTH_OUT_OF_RANGE) directly, so nothing in the inbox goes unrecorded.
+    """
+    from pipelines.ingestion.partitions import partition_keys
+    from pipelines.runner import run_job
+
+    settings.ensure_dirs()
+    keys = set(partition_keys(settings))
+    months = months_in_inbox(settings)
+    runs = {}
+    for month in months:
+        if month in keys:
+            result = run_job("ingest_month", settings, partition_key=month)
+            runs[month] = result.run_id
+    outside = [f for f in files_for(settings) if not f.month or f.month not in keys]
+    if outside:
+        ingest_files(settings, outside, make_context(settings))
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        summary = ledger_summary(con)
+    summary["runs"] = runs
+    summary["months"] = months
+    return summary
+
+
+def ledger_summary(con) -> dict:
+    """Totals of the ledger by status and by feed (current versions)."""
+    by_status = dict(con.execute("select status, count(*) from ops.load_ledger group by 1").fetchall())
+    totals = con.execute(
+        "select coalesce(sum(rows_read),0), coalesce(sum(rows_loaded),0), coalesce(sum(rows_quarantined),0), "
+        "coalesce(sum(rows_flagged),0) from ops.load_ledger where status = 'loaded'").fetchone()
+    return {"files_by_status": by_status, "rows_read": int(totals[0]), "rows_loaded": int(totals[1]),
+            "rows_quarantined": int(totals[2]), "rows_flagged": int(totals[3])}
+
+
+STATUS_LABELS = {"loaded": "chargés", "replaced": "remplacés par une version corrigée", "rejected": "refusés",
+                 "duplicate": "doublons ignorés", "failed": "en échec (à relancer)"}
+
+
+def format_ledger_summary(con) -> str:
+    """The ledger in a few French lines: files by status, rows, top reasons, per feed."""
+    from pipelines.ingestion.reasons import REASONS
+
+    summary = ledger_summary(con)
+    lines = ["Registre des chargements (ops.load_ledger)"]
+    total = sum(summary["files_by_status"].values())
+    lines.append(f"  Fichiers reçus : {total}")
+    for status in ("loaded", "replaced", "rejected", "duplicate", "failed"):
+        if summary["files_by_status"].get(status):
+            lines.append(f"    {STATUS_LABELS[status]:<38} {summary['files_by_status'][status]:>6}")
+    lines.append(f"  Lignes lues (versions en vigueur) : {summary['rows_read']:>10}")
+    lines.append(f"    chargées                         : {summary['rows_loaded']:>10}")
+    lines.append(f"    mises de côté (quarantaine)      : {summary['rows_quarantined']:>10}")
+    lines.append(f"    commentaires expurgés            : {summary['rows_flagged']:>10}")
+    conserved = summary["rows_read"] == summary["rows_loaded"] + summary["rows_quarantined"]
+    lines.append(f"  Conservation lues = chargées + écartées : {'oui' if conserved else 'NON'}")
+    feeds = con.execute(
+        "select feed, count(*), sum(rows_loaded), sum(rows_quarantined) from ops.load_ledger "
+        "where status = 'loaded' group by 1 order by 1").fetchall()
+    if feeds:
+        lines.append("  Par flux (fichiers, lignes chargées, écartées) :")
+        for feed, files, loaded, quarantined in feeds:
+            lines.append(f"    {feed:<16} {files:>5} {int(loaded or 0):>10} {int(quarantined or 0):>8}")
+    rejected = con.execute(
+        "select reason_code, count(*) from ops.load_ledger where status = 'rejected' group by 1 order by 2 desc").fetchall()
+    if rejected:
+        lines.append("  Fichiers refusés, par motif :")
+        for code, n in rejected:
+            label = REASONS[code].label_fr if code in REASONS else code
+            lines.append(f"    {n:>4}  {label}")
+    reasons = con.execute(
+        "select q.reason_code, count(*) from ops.quarantine q group by 1 order by 2 desc limit 10").fetchall()
+    if reasons:
+        lines.append("  Lignes écartées, par motif principal :")
+        for code, n in reasons:
+            label = REASONS[code].label_fr if code in REASONS else code
+            lines.append(f"    {n:>6}  {label}")
+    return "\n".join(lines)
