@@ -25,6 +25,9 @@ test: $(STAMP)
 ui: $(STAMP)
 	$(BIN)/spro ui
 
+serve: $(STAMP)
+	$(BIN)/spro serve
+
 docs: $(STAMP)
 	$(BIN)/spro docs
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import click
 
@@ -34,20 +35,72 @@ def demo() -> None:
     run_demo(load_settings())
 
 
+def _dagster_env(settings) -> dict[str, str]:
+    return {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+
+
+def _restore_sigint() -> None:
+    """A process started from a background `make` inherits an ignored SIGINT: restore the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _webserver_command(settings, port: int) -> list[str]:
+    return [
+        os.path.join(os.path.dirname(sys.executable), "dagster-webserver"),
+        "-h", "127.0.0.1", "-p", str(port), "-w", str(settings.home / "workspace.yaml"),
+    ]
+
+
 @main.command()
 @click.option("--port", default=3000, show_default=True)
 def ui(port: int) -> None:
     """Dagster's web UI on 127.0.0.1 (runs of `make demo` appear in its history)."""
     settings = load_settings()
     settings.ensure_dirs()
-    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "dagster-webserver"),
-        "-h", "127.0.0.1", "-p", str(port), "-w", str(settings.home / "workspace.yaml"),
-    ]
     click.echo(f"Interface Dagster : http://127.0.0.1:{port}  (Ctrl-C pour arrêter)")
-    # A background `make` may have inherited an ignored SIGINT: restore it so Ctrl-C works.
-    subprocess.run(command, env=env, check=False, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    subprocess.run(_webserver_command(settings, port), env=_dagster_env(settings), check=False,
+                   preexec_fn=_restore_sigint)
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True)
+def serve(port: int) -> None:
+    """Production mode: the web UI and the Dagster daemon (schedules, inbox sensor); stops cleanly.
+
+    The two run as separate processes (not `dagster dev`, which ignores SIGTERM when started in the
+    background); SIGTERM or Ctrl-C stops both.
+    """
+    settings = load_settings()
+    settings.ensure_dirs()
+    env = _dagster_env(settings)
+    daemon_command = [
+        os.path.join(os.path.dirname(sys.executable), "dagster-daemon"), "run",
+        "-w", str(settings.home / "workspace.yaml"),
+    ]
+    processes = [
+        subprocess.Popen(_webserver_command(settings, port), env=env, preexec_fn=_restore_sigint),
+        subprocess.Popen(daemon_command, env=env, preexec_fn=_restore_sigint),
+    ]
+    click.echo(f"Interface Dagster : http://127.0.0.1:{port} ; démon Dagster démarré (planifications, capteur de la boîte de dépôt).")
+
+    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    finally:
+        stop(None, None)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    click.echo("Serveur arrêté.")
 
 
 @main.command()
