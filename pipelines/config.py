@@ -36,6 +36,7 @@ class Settings:
     dbt_profiles_dir: Path
     environment: str
     first_month: str
+    retention_years: int
 
     @property
     def is_production(self) -> bool:
@@ -76,4 +77,6 @@ def load_settings() -> Settings:
         environment=os.environ.get("SPRO_ENV", "demo"),
         # First month of the monthly partitions (YYYY-MM): the oldest month the warehouse accepts.
         first_month=os.environ.get("SPRO_FIRST_MONTH", "2024-01"),
+        # Pseudonymised person-level data other than PSAD (whose 2 years are fixed by the CNIL).
+        retention_years=int(os.environ.get("SPRO_RETENTION_YEARS", "5")),
     )
