@@ -123,5 +123,14 @@ def docs() -> None:
     )
 
 
+def _register_feature_commands() -> None:
+    """Subcommands that live with their feature's package."""
+    from sources.generator.cli import generate_command
+
+    main.add_command(generate_command, name="generate")
+
+
+_register_feature_commands()
+
 if __name__ == "__main__":
     main()

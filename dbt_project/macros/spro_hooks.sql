@@ -10,7 +10,7 @@
         identity_key {{ dbt.type_string() }},
         person_key {{ dbt.type_string() }},
         link_method {{ dbt.type_string() }},
-        link_score {{ dbt.type_float() }}
+        link_score {{ spro_type_double() }}
     )
 {%- endmacro %}
 

@@ -51,10 +51,32 @@
 {#- Ratio that is null when the denominator is zero or null. -#}
 {% macro spro_safe_divide(numerator, denominator) -%}
     case when {{ denominator }} is null or {{ denominator }} = 0 then null
-         else cast({{ numerator }} as {{ dbt.type_float() }}) / {{ denominator }} end
+         else cast({{ numerator }} as {{ spro_type_double() }}) / {{ denominator }} end
 {%- endmacro %}
 
 {#- A string literal cast to date, portable. -#}
 {% macro spro_date_literal(value) -%}
     cast('{{ value }}' as date)
 {%- endmacro %}
+
+{#- A SQL string literal of any text (French labels contain apostrophes). -#}
+{% macro spro_string_literal(value) -%}
+    {{ return(adapter.dispatch('spro_string_literal', 'spro')(value)) }}
+{%- endmacro %}
+
+{% macro default__spro_string_literal(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__spro_string_literal(value) -%}
+    '{{ value | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}
+
+{#- A double-precision float (spro_type_double() is single precision on DuckDB). -#}
+{% macro spro_type_double() -%}
+    {{ return(adapter.dispatch('spro_type_double', 'spro')()) }}
+{%- endmacro %}
+
+{% macro default__spro_type_double() -%}double{%- endmacro %}
+
+{% macro postgres__spro_type_double() -%}double precision{%- endmacro %}

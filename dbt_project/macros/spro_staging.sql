@@ -25,3 +25,16 @@
     {%- endfor -%}
     {{ dbt.concat(pieces) }}
 {%- endmacro %}
+
+{#- A column that some deployments do not have (e.g. raw.rio_entries.commune_insee is stored as
+    commune_insee_pseudo when a contract declares it personal): the column when the relation has
+    it, else a typed null. Introspected at run time, on any adapter. -#}
+{% macro spro_optional_column(relation, column_name, data_type) -%}
+    {%- if execute -%}
+        {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if column_name | lower in names -%}
+            {{ return(column_name) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('cast(null as ' ~ data_type ~ ')') }}
+{%- endmacro %}

@@ -1,17 +1,30 @@
-"""dbt models and seeds as Dagster assets; dbt tests surface as Dagster asset checks."""
+"""dbt models and seeds as Dagster assets; dbt tests surface as Dagster asset checks.
 
-# No `from __future__ import annotations` here: Dagster inspects the `context` annotation at runtime.
+Two @dbt_assets over the same manifest:
+- spro_dbt_models: seeds and every non-incremental model (whole-history tables and views);
+- spro_dbt_monthly_models: the monthly incremental models (config.materialized:incremental), one
+  Dagster month partition each. A run of one or several partitions is ONE dbt invocation with
+  --vars {min_month, max_month} = the run's partition window (first and last month starts), so a
+  backfill of many months pays dbt's start-up once; each model rebuilds those months and the
+  months its look-back reaches (90 days for the redirections), nothing else.
+"""
 
+from __future__ import annotations
+
+import json
+from datetime import timedelta
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.dbt.project import prepare_manifest, spro_dbt_project
+from pipelines.ingestion.partitions import monthly_partitions
 
 # Dagster loads the manifest at import: parse the project first when it changed (no-op otherwise).
 prepare_manifest(spro_dbt_project)
 
 INCREMENTAL_SELECTOR = "config.materialized:incremental"
+MONTHLY_PARTITIONS = monthly_partitions()
 
 
 @dbt_assets(
@@ -22,3 +35,23 @@ INCREMENTAL_SELECTOR = "config.materialized:incremental"
 def spro_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """Reference data (seeds) and the non-incremental models, built with their tests."""
     yield from dbt.cli(["build"], context=context).stream()
+
+
+def month_window_vars(start, end) -> dict[str, str]:
+    """dbt vars for a partition time window [start, end): inclusive first and last month starts."""
+    last = (end - timedelta(days=1)).replace(day=1)
+    return {"min_month": start.strftime("%Y-%m-01"), "max_month": last.strftime("%Y-%m-01")}
+
+
+@dbt_assets(
+    manifest=spro_dbt_project.manifest_path,
+    project=spro_dbt_project,
+    select=INCREMENTAL_SELECTOR,
+    partitions_def=MONTHLY_PARTITIONS,
+    name="spro_dbt_monthly_models",
+)
+def spro_dbt_monthly_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    """The monthly incremental models for the run's month(s), built with their tests."""
+    window = context.partition_time_window
+    dbt_vars = month_window_vars(window.start, window.end)
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

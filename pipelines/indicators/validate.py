@@ -16,9 +16,9 @@ CALL = re.compile(r"spro_indicator_rows\(\s*'(?P<code>[A-Z0-9_]+)'\s*,\s*'(?P<fa
 MACRO = re.compile(r"{%-?\s*macro\s+spro_family_(?P<family>[a-z]+)\(")
 
 
-def codes_in_family_macros(path: Path = FAMILY_MACROS) -> dict[str, set[str]]:
+def codes_in_family_macros(path: Path | None = None) -> dict[str, set[str]]:
     """family -> codes computed by its family macro (the SQL behind ind_<family> and its totals)."""
-    text = path.read_text(encoding="utf-8")
+    text = (path or FAMILY_MACROS).read_text(encoding="utf-8")
     found: dict[str, set[str]] = {family: set() for family in FAMILIES}
     positions = [(m.start(), m.group("family")) for m in MACRO.finditer(text)]
     for index, (start, family) in enumerate(positions):
@@ -30,9 +30,9 @@ def codes_in_family_macros(path: Path = FAMILY_MACROS) -> dict[str, set[str]]:
     return found
 
 
-def documented_codes(path: Path = MODELS_YML) -> dict[str, set[str]]:
+def documented_codes(path: Path | None = None) -> dict[str, set[str]]:
     """model -> codes listed in its meta.indicator_codes."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = yaml.safe_load((path or MODELS_YML).read_text(encoding="utf-8"))
     return {model["name"]: set((model.get("meta") or {}).get("indicator_codes") or [])
             for model in doc.get("models", [])}
 

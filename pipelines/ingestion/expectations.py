@@ -203,51 +203,142 @@ def distinct_frame(typed: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFram
     return pd.DataFrame(data), uniques
 
 
-def validate_chunk(typed: pd.DataFrame, raw: pd.DataFrame, contract: Contract, reference: Reference,
-                   month_start: pd.Timestamp, mode: str = "distinct") -> pd.DataFrame:
-    """Row issues (source_row, reason_code, column, value) found by the suites on one typed chunk."""
-    columns = set(typed.columns)
-    rules = rules_for(contract, reference, columns)
-    if not rules or typed.empty:
-        return pd.DataFrame(columns=["source_row", "reason_code", "column", "value"])
-    used = sorted({r.column for r in rules})
-    if mode == "distinct":
-        frame, uniques = distinct_frame(typed, used)
-    else:
-        frame, uniques = pd.DataFrame({c: _for_ge(typed[c]) for c in used}).reset_index(drop=True), None
+# Verdict cache: (rule, month) -> {value: passed}. A value great-expectations has judged for a rule
+# and a month is not sent again: after the first files, most chunks have no new value at all and
+# skip GE entirely. Bounded per rule, so memory stays flat on long runs.
+_VERDICTS: dict[tuple, dict] = {}
+VERDICT_CACHE_LIMIT = 200_000
+
+
+def _uses_month(rule: Rule) -> bool:
+    return any(isinstance(v, str) and v.startswith("$") for _, v in rule.kwargs)
+
+
+def _verdicts(rule: Rule, month_start: pd.Timestamp) -> dict:
+    key = (rule, month_start if _uses_month(rule) else None)
+    cache = _VERDICTS.setdefault(key, {})
+    if len(cache) > VERDICT_CACHE_LIMIT:
+        cache.clear()
+    return cache
+
+
+def _cache_key(value):
+    return None if pd.isna(value) else value
+
+
+def _judge_with_ge(contract, rules: list[Rule], values: dict[Rule, pd.Series], month_start) -> dict[Rule, set]:
+    """Run GE on the distinct new values of each rule's column; return the failing values per rule."""
+    columns = sorted({r.column for r in rules})
+    length = max(len(values[r]) for r in rules)
+    data = {}
+    per_column: dict[str, pd.Series] = {}
+    for rule in rules:
+        per_column.setdefault(rule.column, values[rule])
+    for column in columns:
+        vals = per_column[column]
+        for rule in rules:
+            if rule.column == column and len(values[rule]) > len(vals):
+                vals = values[rule]
+        per_column[column] = vals
+    for column, vals in per_column.items():
+        pad = length - len(vals)
+        padded = pd.concat([vals, pd.Series([vals.iloc[0]] * pad, dtype=vals.dtype)], ignore_index=True) if pad else vals.reset_index(drop=True)
+        data[column] = _for_ge(padded)
+    frame = pd.DataFrame(data)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite_for(contract, rules), result_format={"result_format": "COMPLETE"},
                             expectation_parameters=month_parameters(month_start, rules))
+    failing: dict[Rule, set] = {r: set() for r in rules}
+    for item in result.results:
+        rule = rules[item.expectation_config.meta["rule_index"]]
+        column_values = per_column[rule.column]
+        if item.expectation_config.type == "expect_column_values_to_not_be_null":
+            if not item.success:
+                failing[rule].add(None)
+            continue
+        if not item.success:
+            for p in item.result.get("unexpected_index_list") or []:
+                failing[rule].add(_cache_key(column_values.iloc[p if p < len(column_values) else 0]))
+    return failing
+
+
+def validate_chunk(typed: pd.DataFrame, raw: pd.DataFrame, contract: Contract, reference: Reference,
+                   month_start: pd.Timestamp, mode: str = "distinct") -> pd.DataFrame:
+    """Row issues (source_row, reason_code, column, value) found by the suites on one typed chunk."""
+    rules = rules_for(contract, reference, set(typed.columns))
+    empty = pd.DataFrame(columns=["source_row", "reason_code", "column", "value"])
+    if not rules or typed.empty:
+        return empty
+    if mode == "rows":
+        return _validate_rows(typed, raw, contract, rules, month_start)
+    bad_values: dict[Rule, set] = {}
+    to_judge: dict[Rule, pd.Series] = {}
+    for rule in rules:
+        cache = _verdicts(rule, month_start)
+        uniques = pd.Series(typed[rule.column].unique())
+        if rule.type == "expect_column_values_to_not_be_null":
+            uniques = pd.Series([None]) if typed[rule.column].isna().any() else uniques.iloc[0:0]
+        keys = [_cache_key(v) for v in uniques]
+        unknown = [i for i, k in enumerate(keys) if k not in cache]
+        bad_values[rule] = {k for k in keys if cache.get(k) is False}
+        if unknown:
+            to_judge[rule] = uniques.iloc[unknown].reset_index(drop=True)
+    if to_judge:
+        judged_rules = list(to_judge)
+        failing = _judge_with_ge(contract, judged_rules, to_judge, month_start)
+        for rule in judged_rules:
+            cache = _verdicts(rule, month_start)
+            for value in to_judge[rule]:
+                key = _cache_key(value)
+                cache[key] = key not in failing[rule]
+            bad_values[rule] |= failing[rule]
+    return _issues_from_bad_values(typed, raw, contract, bad_values)
+
+
+def _issues_from_bad_values(typed, raw, contract, bad_values: dict[Rule, set]) -> pd.DataFrame:
     sources = {c.target: c.source for c in contract.columns if c.target}
     found = []
-    for item in result.results:
-        if item.success:
+    for rule, values in bad_values.items():
+        if not values:
             continue
-        meta = item.expectation_config.meta
-        column = item.expectation_config.kwargs["column"]
-        positions = item.result.get("unexpected_index_list") or []
-        if item.expectation_config.type == "expect_column_values_to_not_be_null":
+        column = rule.column
+        if rule.type == "expect_column_values_to_not_be_null":
             mask = typed[column].isna()
             source = sources.get(column)
             if source in raw.columns:   # a value that failed to parse already has its own reason
                 mask &= raw[source].astype(str).str.strip() == ""
-        elif mode == "distinct":
-            values = uniques[column]
-            bad = values.iloc[[p if p < len(values) else 0 for p in positions]]
-            mask = typed[column].isin(bad.dropna())
         else:
-            mask = pd.Series(False, index=typed.index)
-            mask.iloc[positions] = True
+            mask = typed[column].isin([v for v in values if v is not None])
         if mask.any():
             rows = typed.index[mask.to_numpy()]
             source = sources.get(column, column)
             shown = raw.loc[rows, source] if source in raw.columns else typed.loc[rows, column]
             found.append(pd.DataFrame({"source_row": np.asarray(rows, dtype="int64"),
-                                       "reason_code": meta["reason_code"], "column": source,
+                                       "reason_code": rule.reason, "column": source,
                                        "value": shown.astype(str).to_numpy()}))
     if not found:
         return pd.DataFrame(columns=["source_row", "reason_code", "column", "value"])
     return pd.concat(found, ignore_index=True)
+
+
+def _validate_rows(typed, raw, contract, rules, month_start) -> pd.DataFrame:
+    """Every row through GE (no distinct values, no cache): the reference the fast path is tested against."""
+    used = sorted({r.column for r in rules})
+    frame = pd.DataFrame({c: _for_ge(typed[c]) for c in used}).reset_index(drop=True)
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite_for(contract, rules), result_format={"result_format": "COMPLETE"},
+                            expectation_parameters=month_parameters(month_start, rules))
+    bad_values: dict[Rule, set] = {}
+    for item in result.results:
+        rule = rules[item.expectation_config.meta["rule_index"]]
+        if item.success:
+            continue
+        if rule.type == "expect_column_values_to_not_be_null":
+            bad_values[rule] = {None}
+        else:
+            positions = item.result.get("unexpected_index_list") or []
+            bad_values[rule] = {_cache_key(typed[rule.column].iloc[p]) for p in positions}
+    return _issues_from_bad_values(typed, raw, contract, bad_values)
 
 
 def duplicate_mask(typed: pd.DataFrame, raw: pd.DataFrame, table: str, seen: np.ndarray) -> tuple[pd.Series, np.ndarray]:

@@ -101,7 +101,7 @@ def next_version(con, feed: str, sender: str, month) -> int:
         "where feed = ? and sender_code is not distinct from ? and period_month is not distinct from ? "
         "and status <> 'duplicate'",
         [feed, sender, month],
-    ).fetchone()
+    ).fetchall()[0]
     return int(row[0]) + 1
 
 
@@ -109,7 +109,7 @@ def insert_entry(con, entry: dict) -> None:
     columns = list(entry)
     placeholders = ", ".join("?" for _ in columns)
     con.execute(f"insert into ops.load_ledger ({', '.join(columns)}) values ({placeholders})",
-                [entry[c] for c in columns])
+                [entry[c] for c in columns]).fetchall()
 
 
 def mark_replaced(con, feed: str, sender: str, month, new_version: int) -> None:
@@ -119,4 +119,4 @@ def mark_replaced(con, feed: str, sender: str, month, new_version: int) -> None:
         "where feed = ? and sender_code is not distinct from ? and period_month is not distinct from ? "
         "and status = 'loaded'",
         [new_version, feed, sender, month],
-    )
+    ).fetchall()

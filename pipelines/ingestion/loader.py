@@ -93,19 +93,23 @@ def tables_of_feed(feed: str) -> list[str]:
     return sorted({table for (f, _), table in FEED_TABLE.items() if f == feed})
 
 
-def delete_previous(con, feed: str, sender: str, month_date) -> None:
-    """Remove the rows of earlier versions of (feed, sender, month): the new version replaces them."""
+def delete_previous(con, feed: str, sender: str, month_date, sha: str) -> None:
+    """Remove the rows of earlier versions of (feed, sender, month): the new version replaces them.
+
+    ops.quarantine and ops.row_flags keep the history of replaced versions (they are keyed by the
+    file's sha256); only a re-load of the same content clears its own earlier entries.
+    """
     for table in tables_of_feed(feed):
-        con.execute(f"delete from raw.{table} where sender_code = ? and period_month = ?", [sender, month_date])
+        con.execute(f"delete from raw.{table} where sender_code = ? and period_month = ?", [sender, month_date]).fetchall()
     for ops_table in ("quarantine", "row_flags"):
-        con.execute(f"delete from ops.{ops_table} where feed = ? and sender_code = ? and period_month = ?",
-                    [feed, sender, month_date])
+        con.execute(f"delete from ops.{ops_table} where file_sha256 = ? and feed = ? and sender_code = ? "
+                    "and period_month = ?", [sha, feed, sender, month_date]).fetchall()
     exists = con.execute("select count(*) from information_schema.tables where table_schema='ops' "
-                         "and table_name='identity_tokens'").fetchone()[0]
+                         "and table_name='identity_tokens'").fetchall()[0][0]
     if exists:
         for table in tables_of_feed(feed):
             con.execute("delete from ops.identity_tokens where table_name = ? and sender_code = ? "
-                        "and period_month = ?", [table, sender, month_date])
+                        "and period_month = ?", [table, sender, month_date]).fetchall()
 
 
 def _insert_frame(con, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -115,7 +119,7 @@ def _insert_frame(con, table: str, frame: pd.DataFrame, columns: list[str]) -> N
             frame[column] = None
     con.register("_spro_chunk", frame[columns])
     quoted = ", ".join(f'"{c}"' for c in columns)
-    con.execute(f"insert into {table} ({quoted}) select {quoted} from _spro_chunk")
+    con.execute(f"insert into {table} ({quoted}) select {quoted} from _spro_chunk").fetchall()
     con.unregister("_spro_chunk")
 
 
@@ -173,7 +177,7 @@ def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, out
                "period_month": month_date, "sender_code": f.sender, "loaded_at": loaded_at}
     common = {"source_file": f.name, "file_sha256": sha, "file_version": version, "sender_code": f.sender,
               "feed": f.feed, "table_name": table, "period_month": month_date}
-    delete_previous(con, f.feed, f.sender, month_date)
+    delete_previous(con, f.feed, f.sender, month_date, sha)
     seen = np.empty(0, dtype=np.uint64)
     tokens_ready = False
     for chunk in read_chunks(f.path, contract, ctx.chunk_rows):
@@ -216,8 +220,8 @@ def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, out
                                period_month=month_date, source_row=good.index.to_numpy(dtype="int64"),
                                person_pseudo=None if person is None else person.to_numpy())
             _insert_frame(con, "ops.identity_tokens", tk, list(tk.columns))
-    if outcome.rows_read == 0:
-        raise StructuralRejection("EMPTY_FILE", "le fichier ne contient aucune ligne de données")
+    # A header with no data row is accepted: a member with no activity that month says so. Only a file
+    # without even a header (0 bytes) is an EMPTY_FILE rejection (raised by the readers).
     outcome.loaded_at = loaded_at
 
 
@@ -288,8 +292,8 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
         load_rows(con, f, ctx, sha, outcome.version, outcome)
         check_conservation(outcome)
         con.execute("delete from ops.load_ledger where sha256 = ? and feed = ? and sender_code = ? and "
-                    "period_month = ? and status in ('failed', 'loaded') and file_version = ?",
-                    [sha, f.feed, f.sender, month_date, outcome.version])
+                    "period_month = ? and status = 'loaded' and file_version = ?",
+                    [sha, f.feed, f.sender, month_date, outcome.version]).fetchall()
         ledger.mark_replaced(con, f.feed, f.sender, month_date, outcome.version)
         ledger.insert_entry(con, _entry(f, outcome, ctx, "loaded"))
         con.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from dagster import MonthlyPartitionsDefinition
 
 from pipelines.config import Settings, load_settings
@@ -10,7 +12,8 @@ from pipelines.config import Settings, load_settings
 def monthly_partitions(settings: Settings | None = None) -> MonthlyPartitionsDefinition:
     """One partition per month from first_month; end_offset=1 so the current month is loadable."""
     settings = settings or load_settings()
-    return MonthlyPartitionsDefinition(start_date=f"{settings.first_month}-01", end_offset=1, fmt="%Y-%m")
+    year, month = (int(part) for part in settings.first_month.split("-"))
+    return MonthlyPartitionsDefinition(start_date=datetime(year, month, 1), end_offset=1, fmt="%Y-%m")
 
 
 def partition_keys(settings: Settings | None = None) -> list[str]:

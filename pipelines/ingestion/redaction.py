@@ -21,6 +21,12 @@ CIVILITY_NAME = re.compile(
     r"\b(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Monsieur|Madame|Mademoiselle|Me|Dr\.?)\s+"
     r"(?:[A-ZÀ-ÖØ-Þ][\w'’-]+)(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)?"
 )
+# "Christelle PARENT": a capitalised word then a word in capitals, as French forms write a name.
+FIRST_LAST = re.compile(r"\b([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)\s+([A-ZÀ-ÖØ-Þ]{2,}(?:[-' ][A-ZÀ-ÖØ-Þ]{2,})*)\b")
+# Capitals that are not names: acronyms of the field, kept as they are.
+ACRONYMS = frozenset({"CV", "VAE", "BTP", "CPE", "CIO", "ML", "PE", "RQTH", "CAP", "BEP", "BTS", "DUT", "BUT", "CEP",
+                      "APEC", "CFA", "IJ", "PSAD", "RIO", "SIEI", "BAC", "CCI", "CMA", "ESS", "MDPH", "PMSMP",
+                      "AFPA", "GRETA", "CAF", "RSA", "POEI", "CPF", "FLE", "BAFA", "CDD", "CDI", "ONISEP", "SPRO"})
 NAME_TARGETS = ("last_name", "birth_name", "first_names")
 PLACEHOLDER = {"COMMENT_PHONE_REDACTED": "[téléphone retiré]", "COMMENT_EMAIL_REDACTED": "[courriel retiré]",
                "COMMENT_NAME_REDACTED": "[nom retiré]"}
@@ -35,7 +41,7 @@ def _fold(text: str) -> str:
 def _name_tokens(values: list[str | None]) -> set[str]:
     tokens: set[str] = set()
     for value in values:
-        if value:
+        if value is not None and not pd.isna(value) and str(value):
             for token in re.split(r"[\s,'’-]+", _fold(str(value))):
                 if len(token) >= MIN_NAME_LENGTH and token not in {"epouse", "nee", "veuve"}:
                     tokens.add(token)
@@ -56,6 +62,15 @@ def redact_comment(comment: str, own_names: set[str]) -> tuple[str, list[str]]:
     if CIVILITY_NAME.search(text):
         text = CIVILITY_NAME.sub(PLACEHOLDER["COMMENT_NAME_REDACTED"], text)
         name_hit = True
+
+    def first_last(match: re.Match) -> str:
+        nonlocal name_hit
+        if all(part in ACRONYMS for part in re.split(r"[-' ]", match.group(2))):
+            return match.group(0)
+        name_hit = True
+        return PLACEHOLDER["COMMENT_NAME_REDACTED"]
+
+    text = FIRST_LAST.sub(first_last, text)
     if own_names:
         words = re.split(r"(\W+)", text)
         for i, word in enumerate(words):
@@ -82,7 +97,7 @@ def redact_comments(typed: pd.DataFrame) -> pd.DataFrame:
     if not present.any():
         return empty
     text = comments[present].astype(str)
-    suspicious = text.str.contains(r"\d{2}|@|\b(?:M\.|Mr|Mme|Mlle|Monsieur|Madame|Mademoiselle|Me|Dr)\b", regex=True)
+    suspicious = text.str.contains(r"\d{2}|@|\b(?:M\.|Mr|Mme|Mlle|Monsieur|Madame|Mademoiselle|Me|Dr)\b|[A-ZÀ-Þ]{2,}", regex=True)
     name_columns = [c for c in NAME_TARGETS if c in typed.columns]
     if name_columns:
         suspicious = suspicious | pd.Series(True, index=text.index)

@@ -118,7 +118,7 @@ def ledger_summary(con) -> dict:
     by_status = dict(con.execute("select status, count(*) from ops.load_ledger group by 1").fetchall())
     totals = con.execute(
         "select coalesce(sum(rows_read),0), coalesce(sum(rows_loaded),0), coalesce(sum(rows_quarantined),0), "
-        "coalesce(sum(rows_flagged),0) from ops.load_ledger where status = 'loaded'").fetchone()
+        "coalesce(sum(rows_flagged),0) from ops.load_ledger where status = 'loaded'").fetchall()[0]
     return {"files_by_status": by_status, "rows_read": int(totals[0]), "rows_loaded": int(totals[1]),
             "rows_quarantined": int(totals[2]), "rows_flagged": int(totals[3])}
 
@@ -159,7 +159,8 @@ def format_ledger_summary(con) -> str:
             label = REASONS[code].label_fr if code in REASONS else code
             lines.append(f"    {n:>4}  {label}")
     reasons = con.execute(
-        "select q.reason_code, count(*) from ops.quarantine q group by 1 order by 2 desc limit 10").fetchall()
+        "select q.reason_code, count(*) from ops.quarantine q join ops.load_ledger l on l.sha256 = q.file_sha256 "
+        "and l.file_name = q.source_file and l.status = 'loaded' group by 1 order by 2 desc limit 10").fetchall()
     if reasons:
         lines.append("  Lignes écartées, par motif principal :")
         for code, n in reasons:

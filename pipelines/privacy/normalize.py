@@ -51,6 +51,9 @@ _LIGATURES = str.maketrans(
 )
 
 _NON_LETTER = re.compile(r"[^A-Z]+")
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+# Unicode combining-mark blocks (diacritics): removed after NFKD decomposition.
+_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -63,8 +66,7 @@ def strip_accents(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
 
 
 def fold_text(text: str) -> str:
@@ -496,7 +498,7 @@ def normalize_sex(raw: object) -> str | None:
         return None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raw = str(int(raw)) if float(raw).is_integer() else str(raw)
-    key = clean_name(str(raw)).replace(" ", "")
+    key = re.sub(r"[^A-Z0-9]", "", fold_text(str(raw)))
     return _SEX_CODES.get(key)
 
 
@@ -538,7 +540,9 @@ def normalize_ine(raw: object) -> str | None:
     """INE as stored before hashing: uppercase, spaces and separators removed; None when empty."""
     if not isinstance(raw, str):
         return None
-    text = re.sub(r"[^0-9A-Z]", "", fold_text(raw))
+    if raw.isascii() and raw.isalnum():
+        return raw.upper()
+    text = _NON_ALNUM.sub("", fold_text(raw))
     return text or None
 
 

@@ -43,9 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
+from .lp import OBJECTIVE_SWEEP_OPTIONS, OPTIMAL, UNBOUNDED, WarmLP
 from .disclosure_tables import DisclosureError, DisclosureTable, Dimension, JointProblem, build_problem
 
 __all__ = [
@@ -112,12 +112,14 @@ def compute_intervals(
     values: np.ndarray,
     hidden: np.ndarray,
     targets: np.ndarray | None = None,
+    force_linprog: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Feasible interval of each target hidden cell given everything published (two LPs per cell).
 
     ``values`` only needs to be known on published cells (hidden ones may be NaN). Returns arrays
     ``(lower, upper)`` over all cells: published cells get their value, hidden cells outside
-    ``targets`` get NaN, an unbounded maximum is ``inf``.
+    ``targets`` get NaN, an unbounded maximum is ``inf``. ``force_linprog`` bypasses the
+    warm-started model (:mod:`.lp`) and calls ``linprog`` for every program (slower, same result).
     """
     n = A.shape[1]
     hidden = np.asarray(hidden, dtype=bool)
@@ -158,24 +160,55 @@ def compute_intervals(
                 lower[H[k]], upper[H[k]] = 0.0, np.inf
             continue
         sub = AHt_csc[:, cols].tocsr()[rows]
-        bsub = bt[rows]
-        local = {int(c): j for j, c in enumerate(cols)}
-        for k in ks:
-            j = local[k]
-            c = np.zeros(cols.size)
-            c[j] = 1.0
-            lower[H[k]] = _solve(c, sub, bsub, maximise=False)
-            upper[H[k]] = _solve(-c, sub, bsub, maximise=True)
+        lo_loc, hi_loc = _component_bounds(sub, bt[rows], [int(np.searchsorted(cols, k)) for k in ks], force_linprog)
+        for k, lo_k, hi_k in zip(ks, lo_loc, hi_loc):
+            lower[H[k]], upper[H[k]] = lo_k, hi_k
     return lower, upper
 
 
-def _solve(c: np.ndarray, A_eq: sp.csr_matrix, b_eq: np.ndarray, maximise: bool) -> float:
-    res = linprog(c, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    if res.status == 3:  # unbounded: only possible for a maximum
-        return np.inf
-    if res.status != 0:
-        raise DisclosureError(f"audit LP failed ({res.message}); published data inconsistent?")
-    val = -res.fun if maximise else res.fun
+def _component_bounds(A_eq, b_eq, targets: list[int], force_linprog: bool = False) -> tuple[list[float], list[float]]:
+    """Min and max of each target variable over ``{x >= 0 : A_eq x = b_eq}`` (one block).
+
+    All maxima are solved first on one warm-started model; every optimal solution is a feasible
+    table, so a target that already took the value 0 in one of them has minimum 0 without an LP
+    (most small cells), and only the other minima are solved.
+    """
+    n = A_eq.shape[1]
+    lp = WarmLP(A_eq, b_eq, np.zeros(n), np.full(n, np.inf), force_linprog=force_linprog, options=OBJECTIVE_SWEEP_OPTIONS)
+    seen_min = np.full(n, np.inf)
+    hi: list[float] = []
+    prev = None
+    for j in targets:
+        if prev is not None:
+            lp.set_costs([prev], [0.0])
+        lp.set_costs([j], [-1.0])
+        prev = j
+        status, obj, x = lp.solve()
+        if status == UNBOUNDED:
+            hi.append(np.inf)
+            continue
+        if status != OPTIMAL:
+            raise DisclosureError("audit LP failed; published data inconsistent with the relations?")
+        np.minimum(seen_min, x, out=seen_min)
+        hi.append(_snap(-obj))
+    lo: list[float] = []
+    for j in targets:
+        if seen_min[j] <= 1e-9:
+            lo.append(0.0)
+            continue
+        if prev is not None:
+            lp.set_costs([prev], [0.0])
+        lp.set_costs([j], [1.0])
+        prev = j
+        status, obj, x = lp.solve()
+        if status != OPTIMAL:
+            raise DisclosureError("audit LP failed; published data inconsistent with the relations?")
+        np.minimum(seen_min, x, out=seen_min)
+        lo.append(_snap(obj))
+    return lo, hi
+
+
+def _snap(val: float) -> float:
     r = round(val)
     return float(r) if abs(val - r) < 1e-7 else float(val)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sources.generator.identity import hash_uniform, ine_strings, spelled_identity
+from sources.generator.identity import zfill, hash_uniform, ine_strings, spelled_identity
 from sources.generator.world import Network, World, month_bounds, rng_for, stable_key
 
 GAP_MEAN_DAYS = 7.0
@@ -192,6 +192,13 @@ def plan_redirections(world: World, acts: pd.DataFrame, label: str, rng: np.rand
         if rows.size == 0:
             continue
         target_codes = choose_codes(rng, available, rows.size)
+        # Nobody sends a 13-year-old to a Mission locale: the target must serve the person's age.
+        ages = acts["age"].to_numpy()[rows]
+        fits = np.array([world.networks[t].min_age <= a <= world.networks[t].max_age
+                         for t, a in zip(target_codes, ages)], dtype=bool)
+        rows, target_codes = rows[fits], target_codes[fits]
+        if rows.size == 0:
+            continue
         target_members = np.empty(rows.size, dtype=np.int32)
         for target_code in np.unique(target_codes):
             mask = target_codes == target_code
@@ -220,55 +227,58 @@ def plan_redirections(world: World, acts: pd.DataFrame, label: str, rng: np.rand
 
 # ---------------------------------------------------------------- rendering one member's file
 
-def member_person_ids(person: np.ndarray, member_code: str, style: str) -> np.ndarray:
+def member_person_ids(person: np.ndarray, member_codes: np.ndarray, style: str) -> np.ndarray:
     """The member's own person number: a bijection of the person id, so it is stable and unique."""
-    salt = stable_key(member_code) % 10**8
-    number = (person.astype(np.int64) * 48271 + salt) % 10**8
-    text = np.char.zfill(number.astype(str), 8).astype(object)
+    salts = pd.Series(member_codes).map(lambda code: stable_key(code) % 10**8).to_numpy(dtype=np.int64)
+    number = (person.astype(np.int64) * 48271 + salts) % 10**8
+    text = zfill(number, 8)
     if style == "cio":
         return "EL" + text
     if style == "pe":
         letters = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"), dtype=object)
-        return pd.Series(text).str[1:].to_numpy() + letters[number % 23]
+        return pd.Series(text).str[1:].to_numpy(dtype=object) + letters[number % 23]
     if style == "cep":
         return "BEN-" + text
-    return pd.Series(number.astype(str)).to_numpy(object)
+    return number.astype(str).astype(object)
 
 
-def act_ids(label: str, month_index: int, count: int, member_code: str, style: str) -> np.ndarray:
-    """The member's own act numbers, unique across months."""
-    seq = np.arange(1, count + 1)
+def act_ids(label: str, month_index: int, member_codes: np.ndarray, member_idx: np.ndarray, style: str) -> np.ndarray:
+    """The member's own act numbers, in sequence within the member's month, unique across months."""
+    seq = pd.Series(member_idx).groupby(member_idx).cumcount().to_numpy() + 1
+    yyyymm = f"{label[0:4]}{label[5:7]}"
     if style == "cio":
-        return np.array([f"{label[2:4]}{label[5:7]}-{i:05d}" for i in seq], dtype=object)
+        return f"{label[2:4]}{label[5:7]}-" + zfill(seq, 5)
     if style == "ml":
-        prefix = stable_key(member_code) % 90 + 10
-        return np.array([f"{prefix}{month_index:03d}{i:05d}" for i in seq], dtype=object)
+        prefixes = pd.Series(member_codes).map(lambda code: str(stable_key(code) % 90 + 10)).to_numpy(dtype=object)
+        return prefixes + f"{month_index:03d}" + zfill(seq, 5)
     if style == "pe":
-        return np.array([f"P{label[0:4]}{label[5:7]}{i:06d}" for i in seq], dtype=object)
-    return np.array([f"S{label[0:4]}{label[5:7]}-{i:04d}" for i in seq], dtype=object)
+        return f"P{yyyymm}" + zfill(seq, 6)
+    return f"S{yyyymm}-" + zfill(seq, 4)
 
 
 SHAPE_STYLE = {"cio_per_act_csv": "cio", "ml_per_act_csv": "ml", "pe_per_act_csv": "pe",
                "cep_per_beneficiary_csv": "cep"}
 
 
-def per_act_frame(world: World, acts: pd.DataFrame, member_code: str, export_format: str, label: str,
-                  month_index: int, rng: np.random.Generator) -> pd.DataFrame:
-    """A per-act file in common-model terms, spelt the way this member's system spells people."""
+def per_act_frame(world: World, acts: pd.DataFrame, export_format: str, label: str, month_index: int,
+                  rng: np.random.Generator) -> pd.DataFrame:
+    """Per-act rows (of every member sharing an export shape) in common-model terms, each spelt the way
+    its member's system spells people."""
     style = SHAPE_STYLE[export_format]
     persons = acts["person"].to_numpy()
-    identity = spelled_identity(world.population, persons, stable_key(member_code), world.config.seed,
+    member_idx = acts["member_idx"].to_numpy()
+    member_codes = world.members["member_code"].to_numpy(dtype=object)[member_idx]
+    system_keys = world.member_keys[member_idx]
+    identity = spelled_identity(world.population, persons, system_keys, world.config.seed,
                                 world.config.identity_rates, marker_style="epouse" if style == "cep" else None)
-    if style in ("cio", "pe", "cep"):
-        last = identity["last_name"].str.upper()
-    else:
-        last = identity["last_name"]
+    last = identity["last_name"].str.upper() if style in ("cio", "pe", "cep") else identity["last_name"]
+    n = len(acts)
     frame = pd.DataFrame({
-        "act_id": act_ids(label, month_index, len(acts), member_code, style),
-        "member_person_id": member_person_ids(persons, member_code, style),
-        "last_name": last,
-        "birth_date": identity["birth_date"].astype("datetime64[s]"),
-        "sex_code": np.where(world.population.sex_female[persons], "F", "M"),
+        "act_id": act_ids(label, month_index, member_codes, member_idx, style),
+        "member_person_id": member_person_ids(persons, member_codes, style),
+        "last_name": last.to_numpy(dtype=object),
+        "birth_date": identity["birth_date"].to_numpy().astype("datetime64[s]"),
+        "sex_code": np.where(world.population.sex_female[persons], "F", "M").astype(object),
         "public_status_code": acts["public_status_code"].to_numpy(),
         "rqth": acts["rqth"].to_numpy(),
         "act_date": acts["act_date"].to_numpy(),
@@ -276,42 +286,45 @@ def per_act_frame(world: World, acts: pd.DataFrame, member_code: str, export_for
         "channel_code": acts["channel_code"].to_numpy(),
     })
     if style == "pe":
-        frame["first_names"] = identity["first_names_all"].str.upper()
-        frame["birth_name"] = identity["birth_name"].fillna(identity["last_name"]).str.upper()
+        frame["first_names"] = identity["first_names_all"].str.upper().to_numpy(dtype=object)
+        frame["birth_name"] = identity["birth_name"].fillna(identity["last_name"]).str.upper().to_numpy(dtype=object)
     else:
-        frame["first_names"] = identity["first_name"]
-        frame["birth_name"] = identity["birth_name"].where(identity["birth_name"] != identity["last_name"])
+        frame["first_names"] = identity["first_name"].to_numpy(dtype=object)
+        birth_name = identity["birth_name"].to_numpy(dtype=object)
+        frame["birth_name"] = np.where(birth_name == identity["last_name"].to_numpy(dtype=object), None, birth_name)
     if style == "cio":
         ine = ine_strings(world.config.seed, persons)
         missing = hash_uniform(world.config.seed, persons, 0x1E1) < 0.08
         frame["ine"] = np.where(missing, None, ine)
     communes = world.ref.communes["commune_insee"].to_numpy(dtype=object)[world.population.commune_idx[persons]]
-    frame["residence_commune_insee"] = np.where(rng.random(len(acts)) < 0.015, None, communes)
+    frame["residence_commune_insee"] = np.where(rng.random(n) < 0.015, None, communes)
     redirected = acts["redirected_to_member_idx"].to_numpy()
     codes = world.members["member_code"].to_numpy(dtype=object)
     frame["redirected_to_member_code"] = np.where(redirected >= 0, codes[np.maximum(redirected, 0)], None)
-    comments = np.array(CLEAN_COMMENTS, dtype=object)[rng.integers(0, len(CLEAN_COMMENTS), len(acts))]
-    frame["comment"] = np.where(rng.random(len(acts)) < CLEAN_COMMENT_SHARE, comments, None)
+    comments = np.array(CLEAN_COMMENTS, dtype=object)[rng.integers(0, len(CLEAN_COMMENTS), n)]
+    frame["comment"] = np.where(rng.random(n) < CLEAN_COMMENT_SHARE, comments, None)
     return frame
 
 
 def aggregate_frame(world: World, acts: pd.DataFrame, label: str, with_bassin: bool) -> pd.DataFrame:
-    """Monthly counts of acts and distinct people per cell, as networks that only count send them."""
+    """Monthly counts of acts and distinct people per cell (per member), as networks that only count send them."""
     persons = acts["person"].to_numpy()
     keys = pd.DataFrame({
-        "service_level_code": acts["service_level_code"].to_numpy(),
-        "channel_code": acts["channel_code"].to_numpy(),
-        "sex_code": np.where(world.population.sex_female[persons], "F", "M"),
+        "member_idx": acts["member_idx"].to_numpy(),
+        "service_level_code": acts["service_level_code"].to_numpy(dtype=object),
+        "channel_code": acts["channel_code"].to_numpy(dtype=object),
+        "sex_code": np.where(world.population.sex_female[persons], "F", "M").astype(object),
         "age_band_code": age_bands(acts["age"].to_numpy()),
-        "public_status_code": acts["public_status_code"].to_numpy(),
+        "public_status_code": acts["public_status_code"].to_numpy(dtype=object),
         "person": persons,
     })
-    group_cols = ["service_level_code", "channel_code", "sex_code", "age_band_code", "public_status_code"]
+    group_cols = ["member_idx", "service_level_code", "channel_code", "sex_code", "age_band_code",
+                  "public_status_code"]
     if with_bassin:
         keys["bassin_code"] = world.ref.bassins["bassin_code"].to_numpy(dtype=object)[
             world.population.bassin_idx[persons]]
-        group_cols = ["bassin_code"] + group_cols
+        group_cols = ["member_idx", "bassin_code"] + group_cols[1:]
     grouped = keys.groupby(group_cols, sort=True).agg(acts_count=("person", "size"),
                                                        people_count=("person", "nunique")).reset_index()
-    grouped.insert(0, "period_month", np.datetime64(label + "-01", "s"))
+    grouped.insert(1, "period_month", np.datetime64(label + "-01", "s"))
     return grouped

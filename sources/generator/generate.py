@@ -42,6 +42,7 @@ class FileJob:
     frame: pd.DataFrame
     persons: np.ndarray | None = None     # true person behind each clean row, when rows are people
     title_lines: list[str] = field(default_factory=list)
+    table: pd.DataFrame | None = None     # already rendered (text in the member's terms)
 
     def path(self, version: int) -> str:
         suffix = f"_v{version}" if version > 1 else ""
@@ -92,7 +93,7 @@ class Generator:
         """Render, damage as planned, write v1 (and a corrected v2), and record the truth."""
         contract = load_contract(job.contract)
         rng = rng_for(self.config.seed, "file", job.feed, job.sender_code, job.label)
-        table = render(job.frame, contract, rng)
+        table = job.table if job.table is not None else render(job.frame, contract, rng)
         multiplier = self.config.defect_rate
         row_defects = [] if plan.file_kind == "empty_file" else plan_row_defects(
             table, contract, job.label, self.config.row_defect_rates, multiplier, rng, plan.force_rows)
@@ -179,34 +180,39 @@ class Generator:
     # ------------------------------------------------------------ feeds of one month
 
     def activity_jobs(self, month_index: int, acts: pd.DataFrame) -> list[FileJob]:
-        """One file per member in play, in the member's network's shape."""
+        """One file per member in play, in its network's shape. Rows of all members sharing a shape are
+        built and rendered together (per-file pandas overhead dominates otherwise), then split."""
         world = self.world
         label = world.months[month_index]
-        jobs = []
-        groups = dict(tuple(acts.groupby("member_idx", sort=True))) if len(acts) else {}
-        for member_idx, member in world.members.iterrows():
-            network = world.networks[member["network_code"]]
-            member_acts = groups.get(member_idx, acts.iloc[0:0])
-            rng = rng_for(self.config.seed, "activity", member["member_code"], label)
-            jobs.append(self._activity_job(member["member_code"], member["member_name"], network.export_format,
-                                           member_acts, label, month_index, rng))
-        return jobs
-
-    def _activity_job(self, member_code: str, member_name: str, export_format: str, member_acts: pd.DataFrame,
-                      label: str, month_index: int, rng) -> FileJob:
-        contract = load_contract(export_format)
-        extension = contract["file"]["type"]
-        if contract["grain"] == "aggregate":
-            frame = activity.aggregate_frame(self.world, member_acts, label,
-                                             with_bassin=export_format == "aggregate_csv")
-            persons = None
-        else:
-            frame = activity.per_act_frame(self.world, member_acts, member_code, export_format, label,
-                                           month_index, rng)
-            persons = member_acts["person"].to_numpy()
-        title = xlsx_title_lines(member_name, label, contract["file"]["header_row"]) if extension == "xlsx" else []
-        return FileJob("activity", "activity", f"{member_code}_{label}", extension, member_code, label,
-                       export_format, frame, persons, title)
+        formats = world.members["network_code"].map(lambda code: world.networks[code].export_format).to_numpy()
+        act_formats = formats[acts["member_idx"].to_numpy()] if len(acts) else np.array([], dtype=object)
+        jobs_by_member: dict[int, FileJob] = {}
+        for export_format in sorted(set(formats)):
+            contract = load_contract(export_format)
+            rng = rng_for(self.config.seed, "activity", export_format, label)
+            shape_acts = acts[act_formats == export_format] if len(acts) else acts
+            if contract["grain"] == "aggregate":
+                frame = activity.aggregate_frame(world, shape_acts, label, export_format == "aggregate_csv")
+                persons = None
+            else:
+                frame = activity.per_act_frame(world, shape_acts, export_format, label, month_index, rng)
+                persons = shape_acts["person"].to_numpy()
+            table = render(frame, contract, rng)
+            owner = (frame["member_idx"].to_numpy() if contract["grain"] == "aggregate"
+                     else shape_acts["member_idx"].to_numpy())
+            order = np.argsort(owner, kind="stable")
+            bounds = np.searchsorted(owner[order], np.arange(len(world.members) + 1))
+            for member_idx in np.flatnonzero(formats == export_format):
+                rows = order[bounds[member_idx]:bounds[member_idx + 1]]
+                member = world.members.iloc[member_idx]
+                extension = contract["file"]["type"]
+                title = (xlsx_title_lines(member["member_name"], label, contract["file"]["header_row"])
+                         if extension == "xlsx" else [])
+                jobs_by_member[member_idx] = FileJob(
+                    "activity", "activity", f"{member['member_code']}_{label}", extension, member["member_code"],
+                    label, export_format, frame.iloc[rows], None if persons is None else persons[rows], title,
+                    table=table.iloc[rows].reset_index(drop=True))
+        return [jobs_by_member[i] for i in sorted(jobs_by_member)]
 
     def unknown_member_job(self, jobs: list[FileJob], month_index: int) -> FileJob | None:
         """A file from a structure missing from the members registry (a copy of a real member's month)."""
@@ -219,7 +225,7 @@ class Generator:
         prefix = source.sender_code.rstrip("0123456789")
         code = next(f"{prefix}{n}" for n in range(999, 900, -1) if f"{prefix}{n}" not in known)
         return FileJob("activity", "activity", f"{code}_{source.label}", source.extension, code, source.label,
-                       source.contract, source.frame, source.persons)
+                       source.contract, source.frame, source.persons, table=source.table)
 
     def run_month(self, month_index: int) -> None:
         world = self.world

@@ -143,12 +143,13 @@ def _apply_where(series: pd.Series, mask: np.ndarray, func) -> pd.Series:
     return out
 
 
-def spelled_identity(persons, person_idx: np.ndarray, system_key: int, seed: int,
-                     rates: dict[str, float], *, marker_style: str | None = None) -> pd.DataFrame:
+def spelled_identity(persons, person_idx: np.ndarray, system_key, seed: int,
+                     rates: dict[str, float], *, marker_style: str | None = None,
+                     marker_rows: np.ndarray | None = None) -> pd.DataFrame:
     """The identity of each row's person as one member system spells it.
 
     Returns columns last_name, birth_name, first_name, first_names_all, birth_date.
-    `system_key` identifies the member (or PSAD, agenda...): variations are drawn once per
+    `system_key` (one integer, or one per row) identifies the member (or PSAD, agenda...): variations are drawn once per
     (person, system) from a hash, so a system spells a person the same way every time.
     marker_style 'epouse' writes married women as 'BIRTH ÉPOUSE USAGE' or 'USAGE NÉE BIRTH'
     in the last-name field, as some systems do.
@@ -200,8 +201,8 @@ def spelled_identity(persons, person_idx: np.ndarray, system_key: int, seed: int
         last = pd.Series(last_values, dtype=object)
         first_out = pd.Series(first_values, dtype=object)
 
-    if marker_style == "epouse":
-        with_marker = uses_usage
+    if marker_style == "epouse" or marker_rows is not None:
+        with_marker = uses_usage if marker_rows is None else (uses_usage & marker_rows)
         birth_first = u["marker"] < 0.5
         birth_vals, last_vals = birth_last.to_numpy(), last.to_numpy().copy()
         for row in np.flatnonzero(with_marker):
@@ -232,13 +233,18 @@ def spelled_identity(persons, person_idx: np.ndarray, system_key: int, seed: int
     })
 
 
+def zfill(numbers: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded decimal text of integers, as an object array (safe on empty input)."""
+    return pd.Series(np.asarray(numbers, dtype=np.int64)).astype(str).str.zfill(width).to_numpy(dtype=object)
+
+
 def ine_strings(seed: int, person_idx: np.ndarray) -> np.ndarray:
     """INE in the RNIE shape: 10 digits and a key letter (our key: number mod 23 over the alphabet
     without I, O, Q), stable per person."""
     number = (hash_keys(seed, np.asarray(person_idx, dtype=np.int64), 0x1E) % np.uint64(10**10)).astype(np.int64)
     alphabet = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"), dtype=object)
     keys = alphabet[number % 23]
-    digits = np.char.zfill(number.astype(str), 10).astype(object)
+    digits = zfill(number, 10)
     return digits + keys
 
 
@@ -254,5 +260,5 @@ def phone_strings(u: np.ndarray) -> np.ndarray:
     """French mobile numbers written the French way: '06 12 34 56 78'."""
     numbers = (u * 10**8).astype(np.int64)
     prefix = np.where((numbers % 3) == 0, "07", "06")
-    digits = np.char.zfill(numbers.astype(str), 8)
+    digits = zfill(numbers, 8)
     return np.array([f"{p} {d[0:2]} {d[2:4]} {d[4:6]} {d[6:8]}" for p, d in zip(prefix, digits)], dtype=object)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sources.generator.config import PSAD_OUTCOMES, RIO_SEEN_BY_ML_SHARE
-from sources.generator.identity import hash_uniform, ine_strings, name_vocabulary, phone_strings, spelled_identity
+from sources.generator.identity import zfill, hash_uniform, ine_strings, name_vocabulary, phone_strings, spelled_identity
 from sources.generator.world import World, month_bounds, stable_key
 
 RIO_SEASON = (1.0, 1.2, 0.9, 0.8, 0.7, 0.6, 0.8, 0.7, 1.0, 1.4, 1.5, 1.4)   # lists swell after la rentrée
@@ -70,7 +70,7 @@ def rio_frame(world: World, entries: pd.DataFrame, label: str, rng: np.random.Ge
     address = pd.Series(numbers.astype(str)) + " " + pd.Series(prefixes) + " " + pd.Series(streets)
     dept = communes["departement_code"].to_numpy(dtype=object)[commune_rows]
     school_number = (hash_keys_int(seed, persons, 0x0A1) % 10_000)
-    uai_digits = pd.Series(dept).str.zfill(3).to_numpy(object) + np.char.zfill(school_number.astype(str), 4).astype(object)
+    uai_digits = pd.Series(dept).str.zfill(3).to_numpy(object) + zfill(school_number, 4)
     uai = uai_digits + UAI_KEYS[(school_number + dept.astype(int)) % 23]
     first, _ = month_bounds(label)
     exit_date = first - rng.integers(20, 300, n).astype("timedelta64[D]")

@@ -97,6 +97,11 @@ class World:
     months: list[str]
     start_date: np.datetime64
 
+    @property
+    def member_keys(self) -> np.ndarray:
+        """Stable integer per member: the key of its spelling of people."""
+        return self.members["member_code"].map(stable_key).to_numpy(dtype=np.int64)
+
     def member_code(self, member_idx: np.ndarray) -> np.ndarray:
         return self.members["member_code"].to_numpy(dtype=object)[member_idx]
 

@@ -5,6 +5,7 @@ so a contract and the files written under it can never disagree.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -28,42 +29,49 @@ def inverse_codes(column: dict) -> dict:
     return inverse
 
 
-def format_dates(values: pd.Series, date_format: str) -> pd.Series:
-    """Dates to text in the member's format; formatting each distinct date once is much faster."""
-    series = pd.Series(values).astype("datetime64[s]")
-    uniques = series.dropna().unique()
-    mapping = {value: pd.Timestamp(value).strftime(date_format) for value in uniques}
-    return series.map(mapping).fillna("")
+def format_dates(values, date_format: str) -> np.ndarray:
+    """Dates to text in the member's format; each distinct date is formatted once."""
+    array = np.asarray(pd.Series(values).astype("datetime64[s]").to_numpy())
+    missing = np.isnat(array)
+    out = np.full(array.size, "", dtype=object)
+    if (~missing).any():
+        uniques, inverse = np.unique(array[~missing], return_inverse=True)
+        texts = np.array([pd.Timestamp(u).strftime(date_format) for u in uniques], dtype=object)
+        out[~missing] = texts[inverse]
+    return out
 
 
-def render_column(values: pd.Series, column: dict, rng: np.random.Generator) -> pd.Series:
-    """One column of a file, as text, from common-model values."""
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def render_column(values, column: dict, rng: np.random.Generator) -> np.ndarray:
+    """One column of a file, as text, from common-model values (plain numpy: files are many and small)."""
     kind = column["type"]
-    values = pd.Series(values).reset_index(drop=True)
     if kind in ("date", "datetime"):
         return format_dates(values, column["date_format"])
+    array = np.asarray(values, dtype=object)
     if kind == "code":
         inverse = inverse_codes(column)
-        out = pd.Series([""] * len(values), dtype=object)
-        present = values.notna().to_numpy()
+        out = np.full(array.size, "", dtype=object)
         for common, member_codes in inverse.items():
-            rows = np.flatnonzero(present & (values.to_numpy() == common))
+            rows = np.flatnonzero(array == common)
             if rows.size == 0:
                 continue
             if len(member_codes) == 1:
-                out.iloc[rows] = member_codes[0]
+                out[rows] = member_codes[0]
             else:
-                out.iloc[rows] = np.array(member_codes, dtype=object)[rng.integers(0, len(member_codes), rows.size)]
-        unmapped = present & (out.to_numpy() == "")
-        if unmapped.any():
-            raise ValueError(f"{column['source']}: no member code for {set(values[unmapped])}")
+                out[rows] = np.array(member_codes, dtype=object)[rng.integers(0, len(member_codes), rows.size)]
+        unmapped = [v for v, o in zip(array, out) if o == "" and not _is_missing(v)]
+        if unmapped:
+            raise ValueError(f"{column['source']}: no member code for {set(unmapped)}")
         return out
     if kind == "boolean":
         inverse = {common: member for member, common in column["boolean_values"].items()}
-        return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else inverse[bool(v)])
+        return np.array(["" if _is_missing(v) else inverse[bool(v)] for v in array], dtype=object)
     if kind == "integer":
-        return values.map(lambda v: "" if pd.isna(v) else str(int(v)))
-    return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        return np.array(["" if _is_missing(v) else str(int(v)) for v in array], dtype=object)
+    return np.array(["" if _is_missing(v) else str(v) for v in array], dtype=object)
 
 
 def render(frame: pd.DataFrame, contract: dict, rng: np.random.Generator) -> pd.DataFrame:
@@ -71,16 +79,20 @@ def render(frame: pd.DataFrame, contract: dict, rng: np.random.Generator) -> pd.
     out = {}
     for column in contract["columns"]:
         target = column["target"]
-        values = frame[target] if target in frame.columns else pd.Series([None] * len(frame), dtype=object)
-        out[column["source"]] = render_column(values, column, rng).to_numpy(dtype=object)
-    return pd.DataFrame(out, columns=[c["source"] for c in contract["columns"]])
+        values = frame[target].to_numpy() if target in frame.columns else np.full(len(frame), None, dtype=object)
+        out[column["source"]] = render_column(values, column, rng)
+    return pd.DataFrame(out, columns=[c["source"] for c in contract["columns"]], dtype=object)
 
 
 def csv_bytes(table: pd.DataFrame, contract: dict, encoding: str | None = None) -> bytes:
-    """CSV with the contract's separator, line ending and encoding (pandas does the quoting)."""
+    """CSV with the contract's separator, line ending and encoding (the csv module does the quoting)."""
     spec = contract["file"]
-    text = table.to_csv(sep=spec["delimiter"], index=False, lineterminator=spec.get("line_terminator", "\n"))
-    return text.encode(encoding or spec["encoding"], errors="replace")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=spec["delimiter"], lineterminator=spec.get("line_terminator", "\n"),
+                        quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(list(table.columns))
+    writer.writerows(table.to_numpy(dtype=object).tolist())
+    return buffer.getvalue().encode(encoding or spec["encoding"], errors="replace")
 
 
 def jsonl_bytes(table: pd.DataFrame, contract: dict) -> bytes:

@@ -13,12 +13,8 @@ links as (
 token_attributes as (
     select
         identity_key,
-        max(sender_code) as sender_code,
-        max(birth_year) as birth_year,
-        max(birth_month) as birth_month,
-        max(birth_day) as birth_day,
-        max(sex_code) as sex_code,
-        max(commune_insee) as commune_insee
+        min(sender_code) as sender_code,
+        min(table_name) as table_name
     from tokens
     group by identity_key
 ),
@@ -44,11 +40,7 @@ final as (
         coalesce(link_per_identity.person_key, all_identities.identity_key) as person_key,
         coalesce(link_per_identity.link_method, 'unlinked') as link_method,
         token_attributes.sender_code,
-        token_attributes.birth_year,
-        token_attributes.birth_month,
-        token_attributes.birth_day,
-        token_attributes.sex_code,
-        token_attributes.commune_insee
+        token_attributes.table_name
     from all_identities
     left join token_attributes on all_identities.identity_key = token_attributes.identity_key
     left join link_per_identity on all_identities.identity_key = link_per_identity.identity_key

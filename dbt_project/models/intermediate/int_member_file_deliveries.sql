@@ -1,17 +1,11 @@
-{#- Expected and received monthly activity files per member: a member is expected every month from
-    its first delivered month to the latest month loaded for anyone. Received = at least one row
-    loaded for that member and month (any version); the delay is counted from the month's last day
-    to the first load. -#}
+{#- Expected and received monthly activity files per member, from the ingestion ledger: a member is
+    expected every month from its first delivered month to the latest month loaded for anyone.
+    Received = a file of that member and month was loaded (any version, status loaded or replaced;
+    rejected files do not count); the delay runs from the month's last day to the first receipt. -#}
 with
 
-act_loads as (
-    select sender_code as member_code, period_month, loaded_at, file_version
-    from {{ source('raw', 'activity_acts') }}
-),
-
-aggregate_loads as (
-    select sender_code as member_code, period_month, loaded_at, file_version
-    from {{ source('raw', 'activity_aggregates') }}
+ledger as (
+    select * from {{ source('ops', 'load_ledger') }}
 ),
 
 members as (
@@ -23,9 +17,16 @@ months as (
 ),
 
 loads as (
-    select * from act_loads
-    union all
-    select * from aggregate_loads
+    select
+        sender_code as member_code,
+        period_month,
+        coalesce(received_at, loaded_at) as loaded_at,
+        file_version
+    from ledger
+    where feed = 'activity'
+        and status in ('loaded', 'replaced')
+        and sender_code is not null
+        and period_month is not null
 ),
 
 received as (

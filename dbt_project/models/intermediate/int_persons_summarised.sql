@@ -7,10 +7,6 @@ acts as (
     where source_grain = 'act'
 ),
 
-identities as (
-    select * from {{ ref('int_identities_linked') }}
-),
-
 advice_levels as (
     select service_level_code
     from {{ ref('ref_service_levels') }}
@@ -61,12 +57,6 @@ first_acts as (
     where act_rank = 1
 ),
 
-person_birth as (
-    select person_key, min(birth_year) as birth_year
-    from identities
-    group by person_key
-),
-
 final as (
     select
         per_person.person_key,
@@ -81,11 +71,9 @@ final as (
         per_person.networks_count,
         per_person.identities_count,
         per_person.acts_count,
-        per_person.sex_code,
-        person_birth.birth_year
+        per_person.sex_code
     from per_person
     left join first_acts on per_person.person_key = first_acts.person_key
-    left join person_birth on per_person.person_key = person_birth.person_key
 )
 
 select * from final

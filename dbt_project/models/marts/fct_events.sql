@@ -52,7 +52,7 @@ final as (
         cast(coalesce(per_event.registrations_count, 0) as {{ dbt.type_bigint() }}) as registrations_count,
         cast(coalesce(per_event.participants_count, 0) as {{ dbt.type_bigint() }}) as participants_count,
         cast(coalesce(per_event.satisfaction_answers_count, 0) as {{ dbt.type_bigint() }}) as satisfaction_answers_count,
-        cast(per_event.satisfaction_score_mean as {{ dbt.type_float() }}) as satisfaction_score_mean
+        cast(per_event.satisfaction_score_mean as {{ spro_type_double() }}) as satisfaction_score_mean
     from latest_events
     left join per_event on latest_events.event_id = per_event.event_id
     left join bassins on latest_events.bassin_code = bassins.bassin_code

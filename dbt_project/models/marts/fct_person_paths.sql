@@ -24,7 +24,6 @@ final as (
         cast(members.departement_code as {{ dbt.type_string() }}) as first_departement_code,
         cast(persons.first_age_band_code as {{ dbt.type_string() }}) as first_age_band_code,
         cast(persons.sex_code as {{ dbt.type_string() }}) as sex_code,
-        cast(persons.birth_year as {{ dbt.type_int() }}) as birth_year,
         cast(persons.members_count as {{ dbt.type_bigint() }}) as members_count,
         cast(persons.networks_count as {{ dbt.type_bigint() }}) as networks_count,
         cast(persons.identities_count as {{ dbt.type_bigint() }}) as identities_count,

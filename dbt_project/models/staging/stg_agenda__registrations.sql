@@ -9,7 +9,8 @@ final as (
     select
         cast(registration_id as {{ dbt.type_string() }}) as registration_id,
         cast(event_id as {{ dbt.type_string() }}) as event_id,
-        cast(identity_key as {{ dbt.type_string() }}) as identity_key,
+        {#- the registrant's identity: the pseudonym of the e-mail -#}
+        cast({{ spro_optional_column(source('raw', 'event_registrations'), 'email_pseudo', dbt.type_string()) }} as {{ dbt.type_string() }}) as identity_key,
         cast(registered_at as {{ dbt.type_timestamp() }}) as registered_at,
         cast(period_month as date) as period_month,
         cast(attended as {{ dbt.type_boolean() }}) as attended,

@@ -1,5 +1,6 @@
-{#- The non-identifying attributes of each identity key (birth year/month/day, sex, commune);
-    the comparison tokens themselves stay in ops for the linkage step. -#}
+{#- The identity keys known to ingestion (one row per identified raw row): the key column is
+    person_pseudo (what ingestion writes; identity_key in docs/architecture.md). The comparison tokens
+    themselves stay in ops for the linkage step. -#}
 with
 
 source as (
@@ -7,15 +8,12 @@ source as (
 ),
 
 final as (
-    select
-        cast(identity_key as {{ dbt.type_string() }}) as identity_key,
+    select distinct
+        cast(person_pseudo as {{ dbt.type_string() }}) as identity_key,
         cast(sender_code as {{ dbt.type_string() }}) as sender_code,
-        cast(birth_year as {{ dbt.type_int() }}) as birth_year,
-        cast(birth_month as {{ dbt.type_int() }}) as birth_month,
-        cast(birth_day as {{ dbt.type_int() }}) as birth_day,
-        upper(trim(sex_code)) as sex_code,
-        cast(commune_insee as {{ dbt.type_string() }}) as commune_insee
+        cast(table_name as {{ dbt.type_string() }}) as table_name
     from source
+    where person_pseudo is not null
 )
 
 select * from final

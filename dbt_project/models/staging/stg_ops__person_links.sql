@@ -11,7 +11,7 @@ final as (
         cast(identity_key as {{ dbt.type_string() }}) as identity_key,
         cast(person_key as {{ dbt.type_string() }}) as person_key,
         cast(link_method as {{ dbt.type_string() }}) as link_method,
-        cast(link_score as {{ dbt.type_float() }}) as link_score
+        cast(link_score as {{ spro_type_double() }}) as link_score
     from source
 )
 

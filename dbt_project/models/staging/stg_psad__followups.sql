@@ -8,7 +8,8 @@ source as (
 final as (
     select
         cast(sender_code as {{ dbt.type_string() }}) as psad_code,
-        cast(identity_key as {{ dbt.type_string() }}) as identity_key,
+        {#- for RIO and PSAD rows the identity key is the INE's pseudonym -#}
+        cast(ine_pseudo as {{ dbt.type_string() }}) as identity_key,
         cast(period_month as date) as period_month,
         cast(identified_date as date) as identified_date,
         cast(contact_attempt_date as date) as contact_attempt_date,

@@ -8,10 +8,12 @@ source as (
 final as (
     select
         cast(sender_code as {{ dbt.type_string() }}) as psad_code,
-        cast(identity_key as {{ dbt.type_string() }}) as identity_key,
+        {#- for RIO and PSAD rows the identity key is the INE's pseudonym -#}
+        cast(ine_pseudo as {{ dbt.type_string() }}) as identity_key,
         cast(period_month as date) as period_month,
         upper(trim(sex_code)) as sex_code,
-        cast(commune_insee as {{ dbt.type_string() }}) as commune_insee,
+        cast({{ spro_optional_column(source('raw', 'rio_entries'), 'commune_insee', dbt.type_string()) }} as {{ dbt.type_string() }}) as commune_insee,
+        cast({{ spro_optional_column(source('raw', 'rio_entries'), 'birth_year', dbt.type_int()) }} as {{ dbt.type_int() }}) as birth_year,
         cast(last_school_uai as {{ dbt.type_string() }}) as last_school_uai,
         cast(last_training_bcn as {{ dbt.type_string() }}) as last_training_bcn,
         cast(exit_date as date) as exit_date,

@@ -1,0 +1,6 @@
+{#- Counts are never negative (null is allowed: not applicable). -#}
+{% test non_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}

@@ -1,0 +1,149 @@
+"""Unit tests of the ingestion engine's pure parts: contracts, reasons, readers, casting, redaction, sensor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.ingestion.contracts import ContractError, load_contracts, parse_contract
+from pipelines.ingestion.reasons import FILE, FLAG, REASONS, ROW
+
+
+@pytest.fixture(scope="module")
+def contracts():
+    return load_contracts(load_settings())
+
+
+def test_every_real_contract_loads_and_maps_to_a_raw_table(contracts):
+    names = set(contracts.contracts)
+    assert {"cio_per_act_csv", "ml_per_act_csv", "pe_per_act_csv", "cep_per_beneficiary_csv", "aggregate_xlsx",
+            "aggregate_csv", "rio_csv", "psad_followup_csv", "lorfolio_jsonl", "agenda_events_csv",
+            "agenda_registrations_csv", "agenda_satisfaction_csv"} <= names
+    assert contracts.contracts["aggregate_xlsx"].table == "activity_aggregates"
+    assert contracts.contracts["ml_per_act_csv"].table == "activity_acts"
+    # personal in a contract => stored as a pseudonym (RIO declares the commune personal)
+    assert "commune_insee" in contracts.personal_targets("rio_entries")
+
+
+def test_a_contract_with_an_unknown_target_is_refused():
+    data = {"contract": "x", "feed": "activity", "grain": "act",
+            "file": {"type": "csv", "filename_regex": r"^(?P<month>\d{4}-\d{2})\.csv$"},
+            "columns": [{"source": "A", "target": "not_a_target", "type": "string"}]}
+    with pytest.raises(ContractError, match="not in the common model"):
+        parse_contract(data)
+
+
+def test_every_reason_has_french_label_and_fix():
+    assert {r.level for r in REASONS.values()} == {FILE, ROW, FLAG}
+    for reason in REASONS.values():
+        assert reason.label_fr and reason.fix_fr and reason.label_fr != reason.code
+
+
+def test_cast_codes_dates_numbers_booleans(contracts):
+    from pipelines.ingestion.casting import cast_chunk
+
+    contract = contracts.contracts["pe_per_act_csv"]
+    row = {c.source: "" for c in contract.columns}
+    good = {**row, "REF_PRESTATION": "P1", "IDENTIFIANT": "7", "CIVILITE": "MME", "NOM_USAGE": "X",
+            "PRENOMS": "Y", "DATE_NAISSANCE": "01.02.2001", "CATEGORIE": "A", "TH": "O",
+            "DATE_PRESTATION": "15.01.25", "CODE_PRESTATION": "ACC", "CANAL": "1"}
+    bad = {**good, "CIVILITE": "ZZ1", "DATE_NAISSANCE": "31.02.2001", "TH": "peut-être"}
+    chunk = pd.DataFrame([good, bad], index=pd.RangeIndex(1, 3))
+    result = cast_chunk(chunk, contract, pd.Timestamp("2025-01-01"))
+    typed = result.typed
+    assert typed.loc[1, "sex_code"] == "F" and typed.loc[2, "sex_code"] == "?ZZ1"
+    assert typed.loc[1, "act_date"] == pd.Timestamp("2025-01-15")
+    assert typed.loc[1, "age"] == 23
+    assert sorted(result.issues["reason_code"]) == ["IMPOSSIBLE_DATE", "INVALID_BOOLEAN"]
+    assert set(result.issues["source_row"]) == {2}
+
+
+def test_encoding_sniff_rejects_utf8_declared_cp1252_and_the_reverse(tmp_path, contracts):
+    from pipelines.ingestion.readers import StructuralRejection, sniff_encoding
+
+    text = "Nom;Prénom\nÉlodie;Noël\n"
+    utf8 = tmp_path / "a.csv"
+    utf8.write_bytes(text.encode("utf-8"))
+    cp = tmp_path / "b.csv"
+    cp.write_bytes(text.encode("cp1252"))
+    sniff_encoding(cp, "cp1252")
+    sniff_encoding(utf8, "utf-8")
+    for path, declared in ((utf8, "cp1252"), (cp, "utf-8")):
+        with pytest.raises(StructuralRejection) as error:
+            sniff_encoding(path, declared)
+        assert error.value.code == "WRONG_ENCODING"
+
+
+def test_header_check_names_missing_and_renamed_columns(contracts):
+    from pipelines.ingestion.readers import StructuralRejection, check_header
+
+    contract = contracts.contracts["ml_per_act_csv"]
+    header = [c.source for c in contract.columns]
+    assert check_header(["\ufeff" + header[0]] + header[1:], contract) == header
+    renamed = [("DATE_NAISSANCE" if h == "date_naissance" else h) for h in header]
+    with pytest.raises(StructuralRejection) as error:
+        check_header(renamed, contract)
+    assert error.value.code == "MISSING_COLUMN" and "DATE_NAISSANCE" in error.value.detail
+    optional_renamed = [("COMMENT" if h == "commentaire" else h) for h in header]
+    with pytest.raises(StructuralRejection) as error:
+        check_header(optional_renamed, contract)
+    assert error.value.code == "UNEXPECTED_COLUMN"
+
+
+@pytest.mark.parametrize("comment, code", [
+    ("Rappeler au 06 12 34 56 78", "COMMENT_PHONE_REDACTED"),
+    ("Tél. portable : +33 6 12 34 56 78", "COMMENT_PHONE_REDACTED"),
+    ("écrire à jean.dupont@example.fr", "COMMENT_EMAIL_REDACTED"),
+    ("Voir avec M. DURAND (éducateur)", "COMMENT_NAME_REDACTED"),
+    ("Dossier suivi par Christelle PARENT", "COMMENT_NAME_REDACTED"),
+    ("Accompagné de sa mère, Mme LEFEVRE Marie", "COMMENT_NAME_REDACTED"),
+])
+def test_comments_with_identifiers_are_redacted(comment, code):
+    from pipelines.ingestion.redaction import redact_comment
+
+    text, found = redact_comment(comment, set())
+    assert code in found
+    assert "06 12" not in text and "DURAND" not in text and "PARENT" not in text and "@" not in text
+
+
+@pytest.mark.parametrize("comment", ["Atelier CV proposé", "Information sur la VAE", "Souhaite travailler dans le BTP",
+                                     "Recherche de stage de 3e", "Parcoursup : vœux à finaliser"])
+def test_clean_comments_are_left_alone(comment):
+    from pipelines.ingestion.redaction import redact_comment
+
+    assert redact_comment(comment, set()) == (comment, [])
+
+
+def test_the_row_own_name_is_redacted_from_its_comment():
+    from pipelines.ingestion.redaction import redact_comments
+
+    typed = pd.DataFrame({"last_name": ["Muller"], "first_names": ["Léa"], "comment": ["Léa viendra lundi"]},
+                         index=[4])
+    flags = redact_comments(typed)
+    assert list(flags["reason_code"]) == ["COMMENT_NAME_REDACTED"]
+    assert "Léa" not in typed.loc[4, "comment"]
+
+
+def test_sensor_plans_one_run_per_touched_month(tmp_path):
+    from types import SimpleNamespace
+
+    from pipelines.ingestion.sensors import fingerprint, plan_runs
+
+    paths = []
+    for name in ("a", "b", "c"):
+        path = tmp_path / name
+        path.write_text(name)
+        paths.append(path)
+    files = [SimpleNamespace(name="activity/a", path=paths[0], month="2025-01", asset="raw_member_activity"),
+             SimpleNamespace(name="rio/b", path=paths[1], month="2025-01", asset="raw_rio"),
+             SimpleNamespace(name="events/c", path=paths[2], month="1999-01", asset="raw_events")]
+    runs, cursor, unplaced = plan_runs(files, {}, {"2025-01"})
+    assert runs == {"2025-01": {"raw_member_activity", "raw_rio"}}
+    assert unplaced == ["events/c"]
+    again, _, _ = plan_runs(files, cursor, {"2025-01"})
+    assert again == {}
+    paths[1].write_text("changed!")
+    changed, _, _ = plan_runs(files, {**cursor, "rio/b": "0:0"}, {"2025-01"})
+    assert changed == {"2025-01": {"raw_rio"}}
+    assert fingerprint(paths[0]).startswith("1:")

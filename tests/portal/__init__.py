@@ -1,0 +1,1 @@
+"""Tests of the members portal (issue 8)."""

@@ -1,0 +1,222 @@
+"""Keyed pseudonyms, comparison tokens and generalisation helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.privacy.normalize import DATE_REASONS_FR, normalize_identity
+from pipelines.privacy.pseudonymize import (
+    TOKEN_COLUMNS,
+    age_at,
+    age_at_series,
+    age_band,
+    age_band_at,
+    age_band_series,
+    bassin_of,
+    bassin_series,
+    clear_token_parts,
+    comparison_tokens,
+    comparison_tokens_frame,
+    person_id_domain,
+    pseudonym,
+    pseudonymize_frame,
+    pseudonymize_series,
+    pseudonymize_values,
+    qualification_level_from_bcn,
+)
+
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
+TODAY = date(2026, 11, 28)
+
+
+def _bits(hexdigest: str) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(bytes.fromhex(hexdigest), dtype=np.uint8))
+
+
+def test_pseudonym_is_hmac_sha256_of_domain_and_value():
+    expected = hmac.new(KEY, b"ine\x1f1234567890A", hashlib.sha256).hexdigest()
+    assert pseudonym(KEY, "ine", "1234567890A") == expected
+    assert len(expected) == 64
+
+
+@pytest.mark.parametrize("key", [KEY, b"k" * 100, b"x" * 64])
+def test_fast_batch_equals_reference_hmac(key):
+    values = ["", "DUPONT", "Élodie", "1234567890A", "x" * 200]
+    assert pseudonymize_values(values, key, "name") == [pseudonym(key, "name", v) for v in values]
+
+
+def test_different_key_gives_unrelated_pseudonyms():
+    values = [f"{i:010d}A" for i in range(1000)]
+    a = pseudonymize_values(values, KEY, "ine")
+    b = pseudonymize_values(values, OTHER_KEY, "ine")
+    assert not set(a) & set(b)
+    bits_a = np.array([_bits(h) for h in a])
+    bits_b = np.array([_bits(h) for h in b])
+    differing = (bits_a != bits_b).sum(axis=1)
+    # Independent 256-bit strings differ on ~128 bits (sd 8): no pair should look related...
+    assert 118 < differing.mean() < 138 and differing.min() > 80
+    # ...and it is not a fixed transform (a constant XOR would give one distinct difference).
+    xors = {bytes(np.packbits(x != y)) for x, y in zip(bits_a, bits_b)}
+    assert len(xors) == len(values)
+    # Each bit position agrees about half of the time.
+    agreement = (bits_a == bits_b).mean(axis=0)
+    assert agreement.min() > 0.35 and agreement.max() < 0.65
+
+
+def test_domain_separation():
+    value = "123"
+    ids = {
+        pseudonym(KEY, "ine", value),
+        pseudonym(KEY, "name", value),
+        pseudonym(KEY, person_id_domain("ML054"), value),
+        pseudonym(KEY, person_id_domain("ML055"), value),
+    }
+    assert len(ids) == 4
+    diff = (_bits(pseudonym(KEY, "ine", value)) != _bits(pseudonym(KEY, "name", value))).sum()
+    assert 80 < diff < 176
+    # ('a', 'b:c') and ('a:b', 'c') cannot be confused: ':' belongs to the domain grammar, \x1f ends it.
+    for bad in ("Ine", "ine\x1f", "", "a:b:c", "person id"):
+        with pytest.raises(ValueError):
+            pseudonym(KEY, bad, value)
+
+
+def test_pseudonymize_series_keeps_missing_missing_and_normalises():
+    s = pd.Series([" 1234567890a ", "1234567890A", None, "", float("nan"), "123456789AB"], index=list("abcdef"))
+    out = pseudonymize_series(s, KEY, "ine")
+    assert list(out.index) == list("abcdef")
+    assert out["a"] == out["b"] == pseudonym(KEY, "ine", "1234567890A")
+    assert out[["c", "d", "e"]].isna().all()
+    assert out["f"] == pseudonym(KEY, "ine", "123456789AB")
+    phones = pseudonymize_series(pd.Series(["+33 6 12 34 56 78", "06.12.34.56.78"]), KEY, "phone")
+    assert phones[0] == phones[1]
+
+
+def test_pseudonymize_frame_replaces_personal_columns():
+    df = pd.DataFrame({"member_person_id": [123.0, 124.0], "ine": ["1234567890A", None], "sex_code": ["F", "M"]})
+    out = pseudonymize_frame(df, KEY, {"member_person_id": person_id_domain("ML054"), "ine": "ine", "absent": "ine"})
+    assert list(out.columns) == ["sex_code", "member_person_id_pseudo", "ine_pseudo"]
+    assert out.loc[0, "member_person_id_pseudo"] == pseudonym(KEY, "person_id:ML054", "123")
+    assert pd.isna(out.loc[1, "ine_pseudo"])
+
+
+def _tokens(**kwargs):
+    return comparison_tokens(normalize_identity(today=TODAY, **kwargs), KEY)
+
+
+def test_same_identity_spelt_two_ways_gets_same_tokens():
+    a = _tokens(last_name="Dupont épouse Martin", first_names="Jean-Pierre, Marie", birth_date="25/03/1985",
+                sex="F", commune=8105)
+    b = _tokens(last_name="DUPONT EP. MARTIN", first_names="JEAN PIERRE MARIE", birth_date="1985-03-25",
+                sex="2", commune="08105")
+    assert a == b
+    c = _tokens(last_name="MARTIN née DUPONT", first_names="Jean Pierre Marie", birth_date="25.03.1985",
+                sex="Femme", commune="8105")
+    assert c == a
+    d = _tokens(last_name="Lætitia", first_names="Lætitia")
+    e = _tokens(last_name="LAETITIA", first_names="Laetitia")
+    assert d == e
+    f = _tokens(last_name="de la Fontaine", first_names="Élodie")
+    g = _tokens(last_name="DELAFONTAINE", first_names="ELODIE")
+    assert f.surname_birth_compact == g.surname_birth_compact and f.surname_birth != g.surname_birth
+    assert f.first_name_1 == g.first_name_1
+
+
+def test_birth_name_matches_married_name_across_records():
+    married = _tokens(last_name="DURAND", birth_name="MARTIN")
+    maiden = _tokens(last_name="MARTIN")
+    assert married.surname_birth == maiden.surname_birth
+    assert married.surname_usage is not None and maiden.surname_usage is None
+
+
+def test_day_month_swap_is_matchable_and_phonetic_tokens():
+    a = _tokens(last_name="LEFEBVRE", first_names="Mathieu", birth_date="03/12/2005")
+    b = _tokens(last_name="LEFEVRE", first_names="Matthieu", birth_date="12/03/2005")
+    assert a.birth_day == b.birth_month and a.birth_month == b.birth_day
+    assert a.birth_day_month_ambiguous and b.birth_day_month_ambiguous
+    assert a.birth_year == b.birth_year
+    assert a.surname_birth != b.surname_birth
+    assert a.surname_birth_phonetic == b.surname_birth_phonetic
+    assert a.first_name_phonetic == b.first_name_phonetic
+    bad = _tokens(last_name="X", birth_date="31/02/2005")
+    assert bad.birth_year is None and bad.birth_date_reason == "impossible_date"
+
+
+def test_tokens_frame_matches_row_tokens_and_holds_no_clear_value():
+    df = pd.DataFrame(
+        {
+            "last_name": ["Dupont épouse Martin", "DUPONT EP MARTIN", None, "Lætitia"],
+            "first_names": ["Jean-Pierre, Marie", "JEAN PIERRE MARIE", "Luc", None],
+            "birth_date": ["25/03/1985", "1985-03-25", "31/02/2005", None],
+            "sex_code": ["F", "2", "H", None],
+            "residence_commune_insee": ["8105", "08105", "57463", None],
+        },
+        index=[10, 11, 12, 13],
+    )
+    out = comparison_tokens_frame(df, KEY, today=TODAY)
+    assert list(out.index) == [10, 11, 12, 13] and tuple(out.columns) == TOKEN_COLUMNS
+    assert out.loc[10].equals(out.loc[11])
+    row = comparison_tokens(
+        normalize_identity(last_name="Lætitia", first_names=None, birth_date=None, sex=None, commune=None, today=TODAY),
+        KEY,
+    )
+    as_row = {k: (None if not isinstance(v, (bool, np.bool_)) and pd.isna(v) else v) for k, v in out.loc[13].items()}
+    assert as_row == row.__dict__
+    clear = set()
+    for _, r in df.iterrows():
+        parts = clear_token_parts(
+            normalize_identity(r["last_name"], r["first_names"], r["birth_date"], r["sex_code"],
+                               r["residence_commune_insee"], today=TODAY)
+        )
+        clear |= {str(v) for v in parts.values() if isinstance(v, str)}
+    clear -= set(DATE_REASONS_FR)  # reason codes are the only clear strings, and hold nothing personal
+    values = {str(v) for v in out.to_numpy().ravel() if isinstance(v, str)}
+    assert not values & clear
+    assert comparison_tokens_frame(df.iloc[:0], KEY).empty
+
+
+@pytest.mark.parametrize(
+    "age, band",
+    [(0, "A00_15"), (15, "A00_15"), (16, "A16_17"), (17, "A16_17"), (18, "A18_25"), (25, "A18_25"),
+     (26, "A26_29"), (29, "A26_29"), (30, "A30_44"), (44, "A30_44"), (45, "A45_54"), (54, "A45_54"),
+     (55, "A55_PLUS"), (90, "A55_PLUS"), (None, None), (-1, None)],
+)
+def test_age_bands(age, band):
+    assert age_band(age) == band
+
+
+def test_age_at_event_date():
+    assert age_at(date(2008, 3, 25), date(2024, 3, 24)) == 15
+    assert age_at(date(2008, 3, 25), date(2024, 3, 25)) == 16
+    assert age_at("25/03/2008", "2024-03-25") == 16
+    assert age_at(date(2008, 3, 25), date(2007, 1, 1)) is None
+    assert age_band_at("29/02/2008", "2024-02-28") == "A00_15"
+    assert age_band_at("29/02/2008", "2024-02-29") == "A16_17"
+    births = pd.Series(pd.to_datetime(["2008-03-25", "2008-03-25", None, "1960-01-01"]))
+    events = pd.Series(pd.to_datetime(["2024-03-24", "2024-03-25", "2024-01-01", "2024-06-30"]))
+    ages = age_at_series(births, events)
+    assert ages.tolist()[:2] == [15, 16] and pd.isna(ages[2]) and ages[3] == 64
+    assert age_band_series(ages).tolist() == ["A00_15", "A16_17", None, "A55_PLUS"]
+
+
+def test_bassin_mapping_and_bcn_levels():
+    mapping = {"08105": "B_CHARLEVILLE", "57463": "B_METZ"}
+    assert bassin_of(8105, mapping) == "B_CHARLEVILLE"
+    assert bassin_of("99999", mapping) is None and bassin_of(None, mapping) is None
+    assert bassin_series(pd.Series(["8105", "57463", None]), mapping).tolist() == ["B_CHARLEVILLE", "B_METZ", None]
+    assert qualification_level_from_bcn("50033610") == 3  # CAP
+    assert qualification_level_from_bcn("40031213") == 4  # bac pro
+    assert qualification_level_from_bcn("32031102") == 5  # BTS
+    assert qualification_level_from_bcn("25021002") == 6
+    assert qualification_level_from_bcn("13531001") == 7
+    assert qualification_level_from_bcn("01025001") == 3  # mention complémentaire niveau V
+    assert qualification_level_from_bcn("01125001") == 4
+    assert qualification_level_from_bcn("9999999") is None
+    assert qualification_level_from_bcn("ABCDEFGH") is None
+    assert qualification_level_from_bcn(None) is None
