@@ -28,6 +28,9 @@ ui: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/spro serve
 
+portal: $(STAMP)
+	$(BIN)/spro portal
+
 docs: $(STAMP)
 	$(BIN)/spro docs
 

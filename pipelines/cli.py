@@ -125,9 +125,12 @@ def docs() -> None:
 
 def _register_feature_commands() -> None:
     """Subcommands that live with their feature's package."""
+    from pipelines.portal.cli import accounts_group, portal_command
     from sources.generator.cli import generate_command
 
     main.add_command(generate_command, name="generate")
+    main.add_command(accounts_group, name="accounts")
+    main.add_command(portal_command, name="portal")
 
 
 _register_feature_commands()

@@ -848,7 +848,7 @@
   {
    "code": "PATH_DAYS_TO_ADVICE",
    "label_fr": "Délai médian entre premier contact et premier conseil",
-   "definition_fr": "Nombre médian de jours entre le premier contact d'une personne avec le SPRO (accueil ou information) et son premier entretien de conseil ou d'accompagnement, pour les personnes entrées sur la période.",
+   "definition_fr": "Nombre médian de jours entre le premier contact d'une personne avec un membre du SPRO (quel que soit le service) et son premier entretien de conseil ou d'accompagnement (0 jour quand le premier contact est déjà un conseil), pour les personnes entrées sur la période et conseillées depuis.",
    "formula": "median(datediff(day, first_contact_date, first_advice_date)) over marts.fct_person_paths by month of first contact",
    "unit": "jours",
    "value_type": "median",

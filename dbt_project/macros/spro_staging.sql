@@ -38,3 +38,29 @@
     {%- endif -%}
     {{ return('cast(null as ' ~ data_type ~ ')') }}
 {%- endmacro %}
+
+{#- A source table, or an empty relation of the same declared columns (data_type in _sources.yml)
+    when it does not exist yet: dbt can build on a warehouse where ingestion has loaded nothing
+    (a feed never received, a fresh test warehouse). The source() call keeps the lineage. -#}
+{% macro spro_source(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}{{ return(relation) }}{%- endif -%}
+    {%- if load_relation(relation) is not none -%}{{ return(relation) }}{%- endif -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {%- set columns = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- do columns.append('cast(null as ' ~ spro_portable_type(column.data_type) ~ ') as ' ~ column.name) -%}
+    {%- endfor -%}
+    {{ return('(select ' ~ (columns | join(', ')) ~ ' where 1 = 0)') }}
+{%- endmacro %}
+
+{% macro spro_portable_type(data_type) -%}
+    {%- set kind = (data_type or 'varchar') | lower -%}
+    {%- if kind in ('varchar', 'string', 'text') -%}{{ return(dbt.type_string()) }}
+    {%- elif kind in ('bigint', 'integer', 'int') -%}{{ return(dbt.type_bigint() if kind == 'bigint' else dbt.type_int()) }}
+    {%- elif kind in ('double', 'float', 'decimal') -%}{{ return(spro_type_double()) }}
+    {%- elif kind == 'timestamp' -%}{{ return(dbt.type_timestamp()) }}
+    {%- elif kind == 'boolean' -%}{{ return(dbt.type_boolean()) }}
+    {%- else -%}{{ return(kind) }}
+    {%- endif -%}
+{%- endmacro %}

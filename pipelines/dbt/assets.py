@@ -9,7 +9,6 @@ Two @dbt_assets over the same manifest:
   months its look-back reaches (90 days for the redirections), nothing else.
 """
 
-from __future__ import annotations
 
 import json
 from datetime import timedelta

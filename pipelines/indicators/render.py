@@ -45,6 +45,7 @@ def _docs_block(name: str, body: str) -> str:
 
 def render_docs(indicators: list[Indicator]) -> str:
     blocks = [f"<!-- {HEADER} -->\n"]
+    details: dict[str, str] = {}
     for indicator in indicators:
         dims = ", ".join(indicator.dimensions) or "aucune"
         body = f"""
@@ -63,6 +64,7 @@ def render_docs(indicators: list[Indicator]) -> str:
 | Seuil de diffusion | {indicator.disclosure_threshold} personnes |
 | Membres en agrégats | {AGGREGATE_LABELS[indicator.aggregate_members]} — {indicator.aggregate_reason_fr} |
 """
+        details[indicator.code] = body.strip()
         blocks.append(_docs_block(f"ind_{indicator.code.lower()}", body))
     for family, label in FAMILY_LABELS.items():
         rows = [f"| `{i.code}` | {i.label_fr} | {i.unit} | {AGGREGATE_LABELS[i.aggregate_members].split(' ')[0]} |"
@@ -70,7 +72,8 @@ def render_docs(indicators: list[Indicator]) -> str:
         body = (f"{label}, au grain le plus fin publiable (membre, bassin ou plateforme PSAD ; mois, année ou "
                 "campagne). Une ligne par indicateur, période, territoire et ventilation ; numérateurs et "
                 "dénominateurs en nombres de personnes pour le secret statistique appliqué à la publication.\n\n"
-                "| code | libellé | unité | membres en agrégats |\n|---|---|---|---|\n" + "\n".join(rows))
+                "| code | libellé | unité | membres en agrégats |\n|---|---|---|---|\n" + "\n".join(rows)
+                + "\n\n" + "\n\n---\n\n".join(details[i.code] for i in indicators if i.family == family))
         blocks.append(_docs_block(f"ind_family_{family}", body))
     overview = [f"| `{i.code}` | {i.family} | {i.label_fr} | {AGGREGATE_LABELS[i.aggregate_members].split(' ')[0]} |"
                 for i in indicators]

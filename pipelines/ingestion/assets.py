@@ -79,7 +79,8 @@ def build_raw_asset(name: str):
         for outcome in outcomes:
             yield AssetCheckResult(check_name=outcome.name, passed=outcome.passed, asset_key=AssetKey(name),
                                    severity=AssetCheckSeverity.ERROR, description=outcome.description,
-                                   metadata={k: MetadataValue.json(v) for k, v in outcome.metadata.items()})
+                                   metadata={k: MetadataValue.json(v) if isinstance(v, (dict, list)) else v
+                                             for k, v in outcome.metadata.items()})
 
     return _raw_asset
 

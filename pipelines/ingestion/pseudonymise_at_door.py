@@ -26,16 +26,6 @@ except ImportError:  # pragma: no cover - fallback while the package is being wr
     _pseudo = None
 
 
-def _environ(settings: Settings) -> dict[str, str]:
-    """The key's environment as the privacy module reads it, with the warehouse of these settings."""
-    import os
-
-    environ = dict(os.environ)
-    environ.setdefault("SPRO_WAREHOUSE_DIR", str(settings.warehouse_dir))
-    environ.setdefault("SPRO_ENV", settings.environment)
-    return environ
-
-
 @lru_cache(maxsize=4)
 def _key_for(warehouse_dir: str, environment: str, key_env: str | None, key_file: str | None) -> bytes:
     import os

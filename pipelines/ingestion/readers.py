@@ -289,8 +289,8 @@ def _check_json_keys(rows: list[dict], contract: Contract) -> None:
 
 
 def _json_frame(rows: list[dict], sources: list[str], start: int) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=sources + ["__malformed__"])
-    frame = frame.fillna("")
+    frame = pd.DataFrame.from_records(rows, columns=sources + ["__malformed__"]).astype(object)
+    frame = frame.where(frame.notna(), "")
     frame.index = pd.RangeIndex(start, start + len(frame))
     return frame
 

@@ -58,9 +58,10 @@ TOKEN_COLUMNS = [
 ]
 LINK_COLUMNS = ["unique_id", "source_group", "ine_pseudo", *TOKEN_COLUMNS]
 
-# Threshold on match_probability at which a scored pair becomes a link (see docs in README.md of
-# this package: chosen on the generated region's precision/recall curve, precision first).
-DEFAULT_THRESHOLD = 0.99
+# Threshold on match_probability at which a scored pair becomes a link (README.md of this package:
+# chosen on the generated region's precision/recall curve, precision first). Rare levels whose m
+# EM cannot estimate (day/month swaps: a few dozen true pairs in a region-month) keep a fixed m.
+DEFAULT_THRESHOLD = 0.9
 # Pairs below this probability are not even kept from predict() (keeps the pairs table small).
 PREDICT_FLOOR = 0.05
 
@@ -120,7 +121,7 @@ def comparisons(term_frequencies: bool = True) -> list[dict]:
             _level("birth_year_l = birth_year_r and birth_month_l = birth_month_r and birth_day_l = birth_day_r",
                    "exact", 0.985, 0.00006),
             _level("birth_year_l = birth_year_r and birth_day_l = birth_month_r and birth_month_l = birth_day_r",
-                   "day and month swapped", 0.004, 0.000005),
+                   "day and month swapped", 0.004, 0.000005, fix_m_probability=True),
             _level("birth_year_l = birth_year_r and birth_month_l = birth_month_r", "year and month", 0.004, 0.0017),
             _level("birth_year_l = birth_year_r", "year", 0.004, 0.018),
             _level("true", "else", 0.003, 0.98),

@@ -102,7 +102,7 @@ class AccountStore:
     def __init__(self, path: Path, members: dict[str, Member]):
         self.path = path
         self.members = members
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(
                 """

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -96,6 +97,11 @@ def size_fr(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} Ko".replace(".", ",")
     return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+
+
+def chart_label(level: str, label: str) -> str:
+    """Agencies and bassins can share a name (Strasbourg): say which one a bar is."""
+    return f"Agence {label}" if level == "agence" else (f"{label} (département)" if level == "departement" else label)
 
 
 def _safe_next(target: str | None) -> str:
@@ -229,7 +235,8 @@ def create_app(
             )
             response.headers["retry-after"] = str(int(wait) + 1)
             return response
-        account = store.authenticate(email, password) if email and password else None
+        # argon2 is deliberately slow: run it off the event loop so other pages stay responsive.
+        account = await run_in_threadpool(store.authenticate, email, password) if email and password else None
         if account is None:
             throttle.failure(keys)
             return render(
@@ -353,7 +360,8 @@ def create_app(
             chart = {
                 "label": info.get("label_fr", code),
                 "unit": UNIT_LABELS.get(unit, unit),
-                "labels": [r.libelle_territoire or r.code_territoire for r in charted.itertuples()],
+                "labels": [chart_label(r.niveau_territoire, r.libelle_territoire or r.code_territoire)
+                           for r in charted.itertuples()],
                 "values": [chart_value(r.valeur, unit) for r in charted.itertuples()],
                 "levels": list(charted["niveau_territoire"]),
             }

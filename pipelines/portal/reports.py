@@ -5,8 +5,11 @@ folder (or every folder, for the Region) and serves a report only by looking its
 that listing. A name that is not in the caller's listing is simply "not found": the portal never
 joins a user-supplied string to a path, and never says whether another member's report exists.
 
-The JSON written by ingestion is read tolerantly (several plausible key names), because the portal
-must not break when the report gains a field; unknown fields are ignored.
+The JSON is the payload of `pipelines.ingestion.reports.report_payload` (French keys: fichier,
+expediteur, mois, statut, statut_libelle, recu_le, lignes_lues, lignes_acceptees, lignes_ecartees,
+lignes_corrigees, motif_rejet, lignes_rejetees, lignes_signalees). It is read tolerantly (a few
+alternative key names, unknown fields ignored) so the portal does not break when the report gains a
+field.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ SENDER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 REPORT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.json$")
 
 STATUS_FR = {
+    "already": "Fichier déjà reçu (doublon, non rechargé)", "failed": "Chargement interrompu : il sera relancé",
     "accepted": "Accepté", "accepte": "Accepté", "loaded": "Accepté", "ok": "Accepté", "charge": "Accepté",
     "partial": "Accepté avec lignes en quarantaine", "partiel": "Accepté avec lignes en quarantaine",
     "loaded_with_quarantine": "Accepté avec lignes en quarantaine", "warning": "Accepté avec anomalies",
@@ -48,19 +52,19 @@ class Report:
 
     @property
     def file_name(self) -> str:
-        return str(_first(self.data, "file_name", "source_file", "fichier", "file", default=self.report_id))
+        return str(_first(self.data, "fichier", "file_name", "source_file", "file", default=self.report_id))
 
     @property
     def period(self) -> str:
-        return str(_first(self.data, "period_month", "month", "periode", "period", default=""))[:7]
+        return str(_first(self.data, "mois", "period_month", "month", "periode", "period", default=""))[:7]
 
     @property
     def received_at(self) -> str:
-        return str(_first(self.data, "received_at", "loaded_at", "processed_at", "generated_at", "recu_le", default=""))
+        return str(_first(self.data, "recu_le", "received_at", "charge_le", "loaded_at", default=""))
 
     @property
     def status_code(self) -> str:
-        return str(_first(self.data, "status", "statut", "outcome", default="")).lower()
+        return str(_first(self.data, "statut", "status", default="")).lower()
 
     @property
     def status_fr(self) -> str:
@@ -79,36 +83,72 @@ class Report:
 
     @property
     def rows_received(self) -> int | None:
-        return self.count("rows_received", "rows_total", "rows_read", "lignes_recues", "rows")
+        return self.count("lignes_lues", "rows_read", "rows_received", "rows_total")
 
     @property
     def rows_loaded(self) -> int | None:
-        return self.count("rows_loaded", "lignes_chargees", "loaded_rows")
+        return self.count("lignes_acceptees", "rows_loaded")
 
     @property
     def rows_quarantined(self) -> int | None:
-        return self.count("rows_quarantined", "lignes_en_quarantaine", "quarantined_rows")
+        return self.count("lignes_ecartees", "rows_quarantined")
+
+    @property
+    def rows_flagged(self) -> int | None:
+        return self.count("lignes_corrigees", "rows_flagged")
+
+    @property
+    def rejection(self) -> dict | None:
+        """Why the whole file was refused (or not reloaded), if it was."""
+        reason = self.data.get("motif_rejet")
+        if not isinstance(reason, dict):
+            return None
+        return {
+            "label_fr": str(_first(reason, "libelle", "label_fr", "code", default="")),
+            "fix_fr": str(_first(reason, "comment_corriger", "fix_fr", default="")),
+            "detail": str(reason.get("detail") or ""),
+        }
 
     @property
     def reasons(self) -> list[dict]:
-        """Reason lines: code, French label, count, how to fix, examples (row numbers)."""
-        raw = _first(self.data, "reasons", "issues", "motifs", "problems", default=[])
-        if isinstance(raw, dict):
-            raw = [{"code": k, **(v if isinstance(v, dict) else {"count": v})} for k, v in raw.items()]
-        out = []
-        for item in raw if isinstance(raw, list) else []:
-            if not isinstance(item, dict):
-                continue
-            rows = _first(item, "rows", "row_numbers", "examples", "lignes", default=[])
-            out.append({
-                "code": str(item.get("code", "")),
-                "label_fr": str(_first(item, "label_fr", "libelle", "message_fr", "message", default="")),
-                "level": str(_first(item, "level", "niveau", default="")),
-                "count": _first(item, "count", "rows_count", "nombre", default=""),
-                "fix_fr": str(_first(item, "fix_fr", "correction", "hint_fr", default="")),
-                "rows": ", ".join(str(r) for r in rows[:20]) if isinstance(rows, list) else str(rows),
+        """One line per problem code: French label, how to fix, number of rows, first row numbers.
+
+        Built from the rows set aside (`lignes_rejetees`, each with its problems) and the rows loaded
+        after a correction (`lignes_signalees`)."""
+        grouped: dict[str, dict] = {}
+
+        def add(kind: str, problem: dict, row) -> None:
+            code = str(_first(problem, "code", "raison", default="?"))
+            entry = grouped.setdefault(f"{kind}:{code}", {
+                "code": code, "kind": kind,
+                "label_fr": str(_first(problem, "libelle", "label_fr", default=code)),
+                "fix_fr": str(_first(problem, "comment_corriger", "fix_fr", default="")),
+                "columns": set(), "rows": [],
             })
-        return out
+            if problem.get("colonne"):
+                entry["columns"].add(str(problem["colonne"]))
+            if row is not None and row not in entry["rows"]:
+                entry["rows"].append(row)
+
+        for line in self.data.get("lignes_rejetees") or []:
+            if isinstance(line, dict):
+                for problem in line.get("problemes") or [{"code": line.get("motif_principal")}]:
+                    if isinstance(problem, dict):
+                        add("ecartee", problem, line.get("ligne"))
+        for line in self.data.get("lignes_signalees") or []:
+            if isinstance(line, dict):
+                add("corrigee", line, line.get("ligne"))
+        out = []
+        for entry in grouped.values():
+            rows = entry["rows"]
+            out.append({
+                **entry,
+                "kind_fr": "Ligne écartée" if entry["kind"] == "ecartee" else "Ligne chargée après correction",
+                "columns": ", ".join(sorted(entry["columns"])),
+                "count": len(rows),
+                "rows": ", ".join(str(r) for r in rows[:20]) + (" …" if len(rows) > 20 else ""),
+            })
+        return sorted(out, key=lambda e: (e["kind"], -e["count"]))
 
 
 class ReportIndex:

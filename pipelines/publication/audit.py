@@ -113,6 +113,7 @@ def compute_intervals(
     hidden: np.ndarray,
     targets: np.ndarray | None = None,
     force_linprog: bool = False,
+    requirements: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Feasible interval of each target hidden cell given everything published (two LPs per cell).
 
@@ -120,6 +121,12 @@ def compute_intervals(
     ``(lower, upper)`` over all cells: published cells get their value, hidden cells outside
     ``targets`` get NaN, an unbounded maximum is ``inf``. ``force_linprog`` bypasses the
     warm-started model (:mod:`.lp`) and calls ``linprog`` for every program (slower, same result).
+
+    ``requirements = (need_upper, need_width)`` switches to *certification* (used inside the
+    suppression loop): a cell whose requirement is already met by feasible tables found while
+    solving other cells gets no LP of its own, and its returned bounds are then inner bounds
+    (true lower <= returned lower, true upper >= returned upper). Cells that fail are always solved
+    exactly. The final audit never uses this mode.
     """
     n = A.shape[1]
     hidden = np.asarray(hidden, dtype=bool)
@@ -160,51 +167,64 @@ def compute_intervals(
                 lower[H[k]], upper[H[k]] = 0.0, np.inf
             continue
         sub = AHt_csc[:, cols].tocsr()[rows]
-        lo_loc, hi_loc = _component_bounds(sub, bt[rows], [int(np.searchsorted(cols, k)) for k in ks], force_linprog)
+        req = None if requirements is None else (requirements[0][H[ks]], requirements[1][H[ks]])
+        lo_loc, hi_loc = _component_bounds(sub, bt[rows], [int(np.searchsorted(cols, k)) for k in ks], force_linprog, req)
         for k, lo_k, hi_k in zip(ks, lo_loc, hi_loc):
             lower[H[k]], upper[H[k]] = lo_k, hi_k
     return lower, upper
 
 
-def _component_bounds(A_eq, b_eq, targets: list[int], force_linprog: bool = False) -> tuple[list[float], list[float]]:
+def _component_bounds(
+    A_eq, b_eq, targets: list[int], force_linprog: bool = False, requirements=None
+) -> tuple[list[float], list[float]]:
     """Min and max of each target variable over ``{x >= 0 : A_eq x = b_eq}`` (one block).
 
     All maxima are solved first on one warm-started model; every optimal solution is a feasible
     table, so a target that already took the value 0 in one of them has minimum 0 without an LP
-    (most small cells), and only the other minima are solved.
+    (most small cells), and only the other minima are solved. With ``requirements`` (certification
+    mode, see :func:`compute_intervals`) a target already proved by those feasible tables is skipped.
     """
     n = A_eq.shape[1]
     lp = WarmLP(A_eq, b_eq, np.zeros(n), np.full(n, np.inf), force_linprog=force_linprog, options=OBJECTIVE_SWEEP_OPTIONS)
     seen_min = np.full(n, np.inf)
-    hi: list[float] = []
-    prev = None
-    for j in targets:
-        if prev is not None:
-            lp.set_costs([prev], [0.0])
-        lp.set_costs([j], [-1.0])
-        prev = j
+    seen_max = np.full(n, -np.inf)
+    state = {"prev": None}
+
+    def solve(j: int, sign: float) -> float:
+        if state["prev"] is not None:
+            lp.set_costs([state["prev"]], [0.0])
+        lp.set_costs([j], [sign])
+        state["prev"] = j
         status, obj, x = lp.solve()
-        if status == UNBOUNDED:
-            hi.append(np.inf)
-            continue
+        if status == UNBOUNDED and sign < 0:
+            return np.inf
         if status != OPTIMAL:
             raise DisclosureError("audit LP failed; published data inconsistent with the relations?")
         np.minimum(seen_min, x, out=seen_min)
-        hi.append(_snap(-obj))
+        np.maximum(seen_max, x, out=seen_max)
+        return _snap(sign * obj)
+
+    def proved(pos: int, j: int, hi_j: float, lo_j: float) -> bool:
+        need_up, need_width = requirements[0][pos], requirements[1][pos]
+        return hi_j >= need_up - 1e-9 and hi_j - lo_j >= need_width - 1e-9
+
+    hi: list[float] = []
+    exact_hi: list[bool] = []
+    for pos, j in enumerate(targets):
+        if requirements is not None and proved(pos, j, seen_max[j], seen_min[j]):
+            hi.append(float(seen_max[j]))
+            exact_hi.append(False)
+            continue
+        hi.append(solve(j, -1.0))
+        exact_hi.append(True)
     lo: list[float] = []
-    for j in targets:
+    for pos, j in enumerate(targets):
         if seen_min[j] <= 1e-9:
             lo.append(0.0)
-            continue
-        if prev is not None:
-            lp.set_costs([prev], [0.0])
-        lp.set_costs([j], [1.0])
-        prev = j
-        status, obj, x = lp.solve()
-        if status != OPTIMAL:
-            raise DisclosureError("audit LP failed; published data inconsistent with the relations?")
-        np.minimum(seen_min, x, out=seen_min)
-        lo.append(_snap(obj))
+        elif requirements is not None and proved(pos, j, hi[pos], seen_min[j]):
+            lo.append(float(seen_min[j]))
+        else:
+            lo.append(solve(j, 1.0))
     return lo, hi
 
 

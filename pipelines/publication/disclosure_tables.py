@@ -217,16 +217,24 @@ class DisclosureTable:
     def dimension_names(self) -> list[str]:
         return [d.name for d in self.dimensions]
 
-    def manifest(self) -> dict:
-        """The structure an extract manifest must carry for :func:`audit_published` to re-check it."""
-        return {
+    def manifest(self, status_column: str = "status", rule=None) -> dict:
+        """The structure an extract manifest must carry for :func:`audit_published` to re-check it.
+
+        ``rule`` (a :class:`~pipelines.publication.audit.ProtectionRule`) is recorded when the
+        extract was protected with a non-default rule, so the re-audit applies the same one.
+        """
+        out = {
             "name": self.name,
             "measure": self.measure,
             "measure_key": self.measure_key,
             "threshold": self.threshold,
             "zeros_sensitive": self.zeros_sensitive,
+            "status_column": status_column,
             "dimensions": [d.to_manifest() for d in self.dimensions],
         }
+        if rule is not None:
+            out["protection"] = rule.as_dict()
+        return out
 
 
 def build_margins(
@@ -252,8 +260,11 @@ def build_margins(
             raise DisclosureError(f"build_margins: {d.name!r} codes are not leaves: {bad[:10]}")
     df = df.groupby(names, as_index=False, sort=True)[measures].sum()
     if complete:
-        grid = pd.MultiIndex.from_product([list(d.leaves) for d in dimensions], names=names)
-        df = df.set_index(names).reindex(grid, fill_value=0).reset_index()
+        if len(dimensions) == 1:  # a one-level MultiIndex would not align with a plain Index
+            grid = pd.Index(list(dimensions[0].leaves), name=names[0])
+        else:
+            grid = pd.MultiIndex.from_product([list(d.leaves) for d in dimensions], names=names)
+        df = df.set_index(names if len(names) > 1 else names[0]).reindex(grid, fill_value=0).reset_index()
     for d in dimensions:
         up = {c: [c, *d.ancestors(c)] for c in d.leaves}
         df[d.name] = df[d.name].map(up)

@@ -185,7 +185,7 @@ def test_spro_link_on_two_small_csvs(tmp_path):
         str(tmp_path / "left.csv"), str(tmp_path / "right.csv"),
         "--map-left", "id=ident,first_names=prenom,surname=nom,birth_date=date_naissance,sex=sexe,commune=cp",
         "--map-right", "first_names=PRENOMS,surname=NOM,birth_date=NE_LE,sex=SEXE,commune=INSEE",
-        "--out", str(out), "--no-training", "--sep", ";"])
+        "--out", str(out), "--sep", ";"])
     assert result.exit_code == 0, result.output
     pairs = pd.read_csv(out, dtype={"left_id": str, "right_id": str})
     assert {"left_id", "right_id", "match_probability", "match_weight"} <= set(pairs.columns)

@@ -207,47 +207,78 @@ def write_version(folder: Path, period: str, version: str, frames: dict[str, pd.
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
 
 
-def _report(sender: str, file_name: str, period: str, status: str, received: int, quarantined: int,
-            reasons: list[dict], feed: str = "activity") -> dict:
-    loaded = 0 if status == "rejected" else received - quarantined
+def _problem(code: str, label: str, fix: str, column: str, value: str) -> dict:
+    return {"code": code, "libelle": label, "comment_corriger": fix, "colonne": column, "valeur": value}
+
+
+def _report(sender: str, file_name: str, month: str, status: str, read: int, rejected_rows: list[dict],
+            flagged: list[dict] | None = None, rejection: dict | None = None, contract: str = "ml_per_act_csv") -> dict:
+    """A reception report with the keys of pipelines.ingestion.reports.report_payload."""
+    labels = {"loaded": ("Fichier accepté", "accepte"), "rejected": ("Fichier refusé", "rejete")}
+    label, css = labels[status]
+    digest = hashlib.sha256(file_name.encode()).hexdigest()
+    accepted = 0 if status == "rejected" else read - len(rejected_rows)
     return {
-        "file_name": file_name, "sender_code": sender, "feed": feed, "period_month": period,
-        "received_at": f"{period}-0{5 if status != 'rejected' else 6}T08:1{len(file_name) % 10}:00+00:00",
-        "status": status, "rows_received": received, "rows_loaded": loaded, "rows_quarantined": quarantined,
-        "reasons": reasons,
+        "fichier": file_name, "expediteur": sender, "mois": month, "contrat": contract, "version": 1,
+        "statut": status, "statut_libelle": label, "classe_statut": css, "taille_octets": read * 87,
+        "sha256": digest, "recu_le": f"{month}-05T08:1{len(file_name) % 10}:00",
+        "charge_le": None if status == "rejected" else f"{month}-05T08:2{len(file_name) % 10}:00",
+        "lignes_lues": read, "lignes_acceptees": accepted, "lignes_ecartees": len(rejected_rows),
+        "lignes_corrigees": len(flagged or []), "motif_rejet": rejection, "liste_tronquee": False,
+        "lignes_rejetees": rejected_rows, "lignes_signalees": flagged or [],
     }
+
+
+def report_stem(file_name: str) -> str:
+    """As pipelines.ingestion.reports.report_paths names them: <stem>__v<version>_<sha8>."""
+    return f"{Path(file_name).stem}__v1_{hashlib.sha256(file_name.encode()).hexdigest()[:8]}"
+
+
+A_REPORT_ID = report_stem("ML001_2025-02.csv")
+A_OLD_REPORT_ID = report_stem("ML001_2025-01.csv")
+B_REPORT_ID = report_stem("CIO023_2025-02.csv")
+PSAD_REPORT_ID = report_stem("PSAD01_2025-02_rio.csv")
 
 
 def write_reports(reports_dir: Path) -> None:
     """Reception reports of member A (two files), member B (one, with a secret) and a PSAD platform."""
-    unknown_code = {"code": "UNKNOWN_CODE", "level": "row", "label_fr": "Code inconnu de la nomenclature convenue",
-                    "fix_fr": "Utilisez un des codes de la nomenclature du contrat d'échange.", "count": 3,
-                    "rows": [14, 88, 203]}
-    bad_date = {"code": "IMPOSSIBLE_DATE", "level": "row", "label_fr": "Date impossible ou illisible",
-                "fix_fr": "Saisissez une date réelle au format convenu (ex. 31/01/2025).", "count": 1, "rows": [57]}
+    unknown = ("UNKNOWN_CODE", "Code inconnu de la nomenclature convenue",
+               "Utilisez un des codes de la nomenclature du contrat d'échange (voir la liste des valeurs acceptées).")
+    bad_date = ("IMPOSSIBLE_DATE", "Date impossible ou illisible",
+                "Saisissez une date réelle au format convenu (ex. 31/01/2025).")
+    a_rows = [
+        {"ligne": 14, "motif_principal": "UNKNOWN_CODE", "problemes": [_problem(*unknown, "Prestation", "ACCX")]},
+        {"ligne": 88, "motif_principal": "UNKNOWN_CODE", "problemes": [_problem(*unknown, "Prestation", "CNS")]},
+        {"ligne": 203, "motif_principal": "IMPOSSIBLE_DATE",
+         "problemes": [_problem(*bad_date, "Date entretien", "31/02/2025"), _problem(*unknown, "Canal", "TLP")]},
+    ]
+    flagged = [{"ligne": 57, "colonne": "Commentaire", "code": "COMMENT_PHONE_REDACTED",
+                "libelle": "Numéro de téléphone retiré du commentaire",
+                "comment_corriger": "N'inscrivez pas de coordonnées dans les commentaires."}]
     reports = {
         MEMBER_A: [
-            ("ML001_2025-01.csv", _report(MEMBER_A, "ML001_2025-01.csv", "2025-01", "accepted", 1843, 0, [])),
-            ("ML001_2025-02.csv", _report(MEMBER_A, "ML001_2025-02.csv", "2025-02", "partial", 1912, 4,
-                                          [unknown_code, bad_date])),
+            ("ML001_2025-01.csv", _report(MEMBER_A, "ML001_2025-01.csv", "2025-01", "loaded", 1843, [])),
+            ("ML001_2025-02.csv", _report(MEMBER_A, "ML001_2025-02.csv", "2025-02", "loaded", 1912, a_rows, flagged)),
         ],
         MEMBER_B: [
-            ("CIO023_2025-02.csv", _report(MEMBER_B, "CIO023_2025-02.csv", "2025-02", "rejected", 610, 0, [
-                {"code": "MISSING_COLUMN", "level": "file", "label_fr": f"Colonne obligatoire absente {SECRET_OF_B}",
-                 "fix_fr": "Ajoutez la colonne manquante avec exactement le nom convenu.", "count": 610, "rows": []},
-            ])),
+            ("CIO023_2025-02.csv", _report(MEMBER_B, "CIO023_2025-02.csv", "2025-02", "rejected", 610, [],
+                                           contract="cio_per_act_csv", rejection={
+                "code": "MISSING_COLUMN", "libelle": "Colonne obligatoire absente",
+                "comment_corriger": "Ajoutez la colonne manquante avec exactement le nom convenu.",
+                "detail": f"Colonne « INE » absente {SECRET_OF_B}"})),
         ],
         "PSAD01": [
-            ("PSAD01_2025-02_rio.csv", _report("PSAD01", "PSAD01_2025-02_rio.csv", "2025-02", "accepted", 87, 0, [],
-                                               feed="rio")),
+            ("PSAD01_2025-02_rio.csv", _report("PSAD01", "PSAD01_2025-02_rio.csv", "2025-02", "loaded", 87, [],
+                                               contract="rio_csv")),
         ],
     }
     for sender, items in reports.items():
         folder = reports_dir / sender
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in items:
-            (folder / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2))
-            (folder / f"{name}.html").write_text(
+            stem = report_stem(name)
+            (folder / f"{stem}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1))
+            (folder / f"{stem}.html").write_text(
                 f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Rapport {name}</title></head>"
                 f"<body><h1>Rapport de réception {name}</h1><p>Expéditeur {sender}</p>"
                 f"{'<p>' + SECRET_OF_B + '</p>' if sender == MEMBER_B else ''}</body></html>",
@@ -255,7 +286,7 @@ def write_reports(reports_dir: Path) -> None:
             )
     # A symbolic link in member A's folder to member B's report: must never be followed.
     try:
-        os.symlink(reports_dir / MEMBER_B / "CIO023_2025-02.csv.json", reports_dir / MEMBER_A / "lien_CIO023.csv.json")
+        os.symlink(reports_dir / MEMBER_B / f"{B_REPORT_ID}.json", reports_dir / MEMBER_A / "lien_CIO023.json")
     except OSError:  # pragma: no cover - file systems without symlinks
         pass
 

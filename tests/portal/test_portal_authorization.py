@@ -14,14 +14,16 @@ from fastapi.routing import APIRoute
 from pipelines.portal.app import create_app
 from pipelines.portal.security import LoginThrottle
 
-from .fixtures import EMAILS, MEMBER_A, MEMBER_B, PASSWORD, SECRET_OF_B
+from .fixtures import (
+    A_REPORT_ID, B_REPORT_ID, EMAILS, MEMBER_A, MEMBER_B, PASSWORD, PSAD_REPORT_ID, SECRET_OF_B,
+)
 from .server import login, serve
 
 ROLES = ("anonymous", "member_a", "member_b", "region")
 LOGIN = "login"  # expected: 303 redirection to /connexion
-A_REPORT = f"/mes-fichiers/{MEMBER_A}/ML001_2025-02.csv"
-B_REPORT = f"/mes-fichiers/{MEMBER_B}/CIO023_2025-02.csv"
-PSAD_REPORT = "/mes-fichiers/PSAD01/PSAD01_2025-02_rio.csv"
+A_REPORT = f"/mes-fichiers/{MEMBER_A}/{A_REPORT_ID}"
+B_REPORT = f"/mes-fichiers/{MEMBER_B}/{B_REPORT_ID}"
+PSAD_REPORT = f"/mes-fichiers/PSAD01/{PSAD_REPORT_ID}"
 
 # (route template, concrete URL, expected status for anonymous, member A, member B, Region)
 MATRIX = [
@@ -47,7 +49,7 @@ MATRIX = [
     ("/mes-fichiers/{expediteur}/{rapport}", A_REPORT, LOGIN, 200, 404, 200),
     ("/mes-fichiers/{expediteur}/{rapport}", B_REPORT, LOGIN, 404, 200, 200),
     ("/mes-fichiers/{expediteur}/{rapport}", PSAD_REPORT, LOGIN, 404, 404, 200),
-    ("/mes-fichiers/{expediteur}/{rapport}", f"/mes-fichiers/{MEMBER_A}/lien_CIO023.csv", LOGIN, 404, 404, 404),
+    ("/mes-fichiers/{expediteur}/{rapport}", f"/mes-fichiers/{MEMBER_A}/lien_CIO023", LOGIN, 404, 404, 404),
     ("/mes-fichiers/{expediteur}/{rapport}/html", A_REPORT + "/html", LOGIN, 200, 404, 200),
     ("/mes-fichiers/{expediteur}/{rapport}/html", B_REPORT + "/html", LOGIN, 404, 200, 200),
     ("/mes-fichiers/{expediteur}/{rapport}/json", A_REPORT + "/json", LOGIN, 200, 404, 200),

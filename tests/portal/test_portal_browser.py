@@ -18,7 +18,7 @@ from pipelines.config import REPO_ROOT
 from pipelines.portal.app import create_app
 from pipelines.portal.security import LoginThrottle
 
-from .fixtures import EMAILS, MEMBER_A, MEMBER_B, NEVER_SHOWN, PASSWORD, SECRET_OF_B
+from .fixtures import B_REPORT_ID, EMAILS, MEMBER_A, MEMBER_B, NEVER_SHOWN, PASSWORD, SECRET_OF_B
 from .server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -132,8 +132,8 @@ def test_member_sees_only_own_files_and_is_refused_other_reports(browser, server
     assert page.get_by_role("heading", level=1).inner_text() == "Rapport de réception : ML001_2025-02.csv"
     assert "Code inconnu de la nomenclature convenue" in page.content()
 
-    for path in (f"/mes-fichiers/{MEMBER_B}/CIO023_2025-02.csv", f"/mes-fichiers/{MEMBER_B}/CIO023_2025-02.csv/html",
-                 f"/mes-fichiers/{MEMBER_A}/lien_CIO023.csv", f"/mes-fichiers/{MEMBER_A}/..%2F{MEMBER_B}%2FCIO023_2025-02.csv"):
+    for path in (f"/mes-fichiers/{MEMBER_B}/{B_REPORT_ID}", f"/mes-fichiers/{MEMBER_B}/{B_REPORT_ID}/html",
+                 f"/mes-fichiers/{MEMBER_A}/lien_CIO023", f"/mes-fichiers/{MEMBER_A}/..%2F{MEMBER_B}%2F{B_REPORT_ID}"):
         response = page.goto(server.url + path)
         assert response.status == 404, path
         assert SECRET_OF_B not in page.content()

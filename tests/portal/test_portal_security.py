@@ -21,7 +21,9 @@ from pipelines.portal.app import create_app
 from pipelines.portal.published import Publications
 from pipelines.portal.security import LoginThrottle
 
-from .fixtures import EMAILS, MEMBER_A, MEMBER_B, NEVER_SHOWN, PASSWORD, SECRET_OF_B, write_version, build_frame
+from .fixtures import (
+    B_REPORT_ID, EMAILS, MEMBER_A, MEMBER_B, NEVER_SHOWN, PASSWORD, SECRET_OF_B, build_frame, write_version,
+)
 from .server import csrf_from, login, serve
 
 LEAKS = [SECRET_OF_B, "PERSONNE-IDENTIFIABLE", "TEMPORAIRE-NON-PUBLIE", "argon2", "import ", "root:x:0:0"]
@@ -43,14 +45,14 @@ TRAVERSALS = [
     "/telechargements/.tmp-5f1c2d/activite.csv",
     "/telechargements/2025-02%2F.tmp-5f1c2d/activite.csv",
     "/telechargements/2025-02/activite.csv%00.parquet",
-    "/telechargements/..%2F..%2Freports%2FCIO023/CIO023_2025-02.csv.json",
-    f"/mes-fichiers/{MEMBER_A}/..%2F{MEMBER_B}%2FCIO023_2025-02.csv",
-    f"/mes-fichiers/{MEMBER_A}/../{MEMBER_B}/CIO023_2025-02.csv/json",
-    f"/mes-fichiers/{MEMBER_A}/%2e%2e%2f{MEMBER_B}%2fCIO023_2025-02.csv/html",
-    f"/mes-fichiers/..%2F{MEMBER_B}/CIO023_2025-02.csv/json",
-    f"/mes-fichiers/{MEMBER_A}/lien_CIO023.csv/json",
+    f"/telechargements/..%2F..%2Freports%2FCIO023/{B_REPORT_ID}.json",
+    f"/mes-fichiers/{MEMBER_A}/..%2F{MEMBER_B}%2F{B_REPORT_ID}",
+    f"/mes-fichiers/{MEMBER_A}/../{MEMBER_B}/{B_REPORT_ID}/json",
+    f"/mes-fichiers/{MEMBER_A}/%2e%2e%2f{MEMBER_B}%2f{B_REPORT_ID}/html",
+    f"/mes-fichiers/..%2F{MEMBER_B}/{B_REPORT_ID}/json",
+    f"/mes-fichiers/{MEMBER_A}/lien_CIO023/json",
     f"/mes-fichiers/{MEMBER_A}/%2Fetc%2Fpasswd/json",
-    f"/mes-fichiers/{MEMBER_B.lower()}/CIO023_2025-02.csv/json",
+    f"/mes-fichiers/{MEMBER_B.lower()}/{B_REPORT_ID}/json",
     "/static/..%2F..%2Faccounts.py",
     "/static/../app.py",
     "/static/%2e%2e/%2e%2e/config.py",
@@ -70,14 +72,18 @@ def server(portal_fixture):
         yield running
 
 
+@pytest.fixture(scope="module")
+def member_a(server) -> requests.Session:
+    return login(server.url, EMAILS["member_a"], PASSWORD)
+
+
 def _cookie(session: requests.Session) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
-def test_path_traversal_is_refused(server, path):
-    member = login(server.url, EMAILS["member_a"], PASSWORD)
-    status, body, _ = server.raw_get(path, cookie=_cookie(member))
+def test_path_traversal_is_refused(server, member_a, path):
+    status, body, _ = server.raw_get(path, cookie=_cookie(member_a))
     assert status in (400, 404), (path, status)
     for leak in LEAKS:
         assert leak not in body, (path, leak)
@@ -131,7 +137,7 @@ def test_session_cookie_flags_and_security_headers(server):
     assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
     assert home.headers["x-content-type-options"] == "nosniff"
     assert home.headers["cache-control"] == "no-store"
-    report = session.get(server.url + f"/mes-fichiers/{MEMBER_B}/CIO023_2025-02.csv/html")
+    report = session.get(server.url + f"/mes-fichiers/{MEMBER_B}/{B_REPORT_ID}/html")
     assert report.headers["content-security-policy"].startswith("sandbox")
 
 
@@ -230,8 +236,8 @@ def test_reset_password_ends_open_sessions(portal_fixture, server):
     assert store.authenticate("reinit@test.spro-grandest.fr", PASSWORD) is None
 
 
-def test_pages_show_only_the_latest_published_version(server):
-    member = login(server.url, EMAILS["member_b"], PASSWORD)
+def test_pages_show_only_the_latest_published_version(server, member_a):
+    member = member_a
     for path in ("/", "/statistiques", "/statistiques?reseau=ML", "/telechargements"):
         text = member.get(server.url + path).text
         for value in NEVER_SHOWN:

@@ -5,7 +5,7 @@
 with
 
 ledger as (
-    select * from {{ source('ops', 'load_ledger') }}
+    select * from {{ spro_source('ops', 'load_ledger') }}
 ),
 
 members as (

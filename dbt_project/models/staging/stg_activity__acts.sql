@@ -3,7 +3,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'activity_acts')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'activity_acts')) }}
 ),
 
 typed as (

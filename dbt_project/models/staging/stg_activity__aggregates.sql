@@ -3,7 +3,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'activity_aggregates')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'activity_aggregates')) }}
 ),
 
 typed as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'events')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'events')) }}
 ),
 
 final as (

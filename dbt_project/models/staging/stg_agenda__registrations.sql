@@ -2,7 +2,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'event_registrations')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'event_registrations')) }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'event_satisfaction')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'event_satisfaction')) }}
 ),
 
 final as (

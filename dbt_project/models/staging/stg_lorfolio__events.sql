@@ -2,7 +2,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'lorfolio_events')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'lorfolio_events')) }}
 ),
 
 final as (

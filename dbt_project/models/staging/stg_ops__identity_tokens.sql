@@ -4,7 +4,7 @@
 with
 
 source as (
-    select * from {{ source('ops', 'identity_tokens') }}
+    select * from {{ spro_source('ops', 'identity_tokens') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('ops', 'person_links') }}
+    select * from {{ spro_source('ops', 'person_links') }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'psad_followups')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'psad_followups')) }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    {{ spro_latest_file_version(source('raw', 'rio_entries')) }}
+    {{ spro_latest_file_version(spro_source('raw', 'rio_entries')) }}
 ),
 
 final as (

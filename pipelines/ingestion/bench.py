@@ -1,0 +1,99 @@
+"""Benchmark: full ingestion of an inbox (e.g. one region-year) against DuckDB reading the same files bare.
+
+`bench_ingestion(year_dir)` is wired into `make bench` (not `make test`). The bare read is DuckDB's
+read_csv / read_json with every column as text and no check at all: the floor the pipeline's own
+overhead is measured against. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bare_read(files) -> tuple[float, int]:
+    """Seconds and rows for DuckDB reading every routable file with no typing and no checks."""
+    con = duckdb.connect()
+    rows = 0
+    start = time.perf_counter()
+    for f in files:
+        if f.contract is None or f.path.stat().st_size == 0:
+            continue
+        spec = f.contract.file
+        path = str(f.path).replace("'", "''")
+        if spec.type == "csv":
+            encoding = "latin-1" if spec.encoding.lower() in ("cp1252", "windows-1252") else "utf-8"
+            delimiter = spec.delimiter.replace("'", "''")
+            sql = (f"select count(*) from read_csv('{path}', delim='{delimiter}', header=true, all_varchar=true, "
+                   f"encoding='{encoding}', ignore_errors=true, strict_mode=false)")
+        elif spec.type == "jsonl":
+            sql = f"select count(*) from read_json('{path}', format='newline_delimited', ignore_errors=true)"
+        else:
+            import openpyxl
+
+            workbook = openpyxl.load_workbook(f.path, read_only=True)
+            rows += max(sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True)) - (spec.header_row or 1), 0)
+            workbook.close()
+            continue
+        try:
+            rows += con.execute(sql).fetchall()[0][0]
+        except duckdb.Error:
+            continue
+    con.close()
+    return time.perf_counter() - start, rows
+
+
+def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
+    """Time the full ingestion of the inbox `year_dir` in a throw-away warehouse, and the bare read.
+
+    Returns seconds, the ratio ingestion / bare read, rows, and the peak resident memory (MB).
+    """
+    from pipelines.config import load_settings
+    from pipelines.ingestion.service import files_for, ingest_files, make_context
+
+    year_dir = Path(year_dir)
+    warehouse = Path(tempfile.mkdtemp(prefix="spro-bench-"))
+    saved = {k: os.environ.get(k) for k in ("SPRO_WAREHOUSE_DIR", "SPRO_INBOX_DIR", "SPRO_DUCKDB_PATH")}
+    os.environ["SPRO_WAREHOUSE_DIR"] = str(warehouse)
+    os.environ["SPRO_INBOX_DIR"] = str(year_dir)
+    os.environ.pop("SPRO_DUCKDB_PATH", None)
+    try:
+        settings = load_settings()
+        files = files_for(settings)
+        bare_seconds, bare_rows = bare_read(files)
+        rss_before = _peak_rss_mb()
+        start = time.perf_counter()
+        ctx = make_context(settings)
+        outcomes = ingest_files(settings, files, ctx)
+        ingest_seconds = time.perf_counter() - start
+        return {
+            "files": len(files),
+            "rows_read": sum(o.rows_read for o in outcomes),
+            "rows_loaded": sum(o.rows_loaded for o in outcomes),
+            "rows_quarantined": sum(o.rows_quarantined for o in outcomes),
+            "bare_rows": bare_rows,
+            "bare_seconds": round(bare_seconds, 2),
+            "ingest_seconds": round(ingest_seconds, 2),
+            "ratio": round(ingest_seconds / bare_seconds, 1) if bare_seconds else None,
+            "peak_rss_mb": round(_peak_rss_mb(), 1),
+            "peak_rss_mb_before_ingestion": round(rss_before, 1),
+            "target": "ratio <= 3 and peak_rss_mb < 2048",
+        }
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if not keep_warehouse:
+            shutil.rmtree(warehouse, ignore_errors=True)
