@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export SPRO_HOME := $(CURDIR)
 
-.PHONY: demo test ui serve bench docs portal install clean-warehouse
+.PHONY: demo test ui serve bench docs portal install browser clean-warehouse
 
 # (Re)install only when the pins change.
 $(STAMP): pyproject.toml requirements.lock
@@ -19,8 +19,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/spro demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The portal's end-to-end tests drive Debian's chromium; install it when we can (root + apt),
+# otherwise those tests skip with a message saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) >/dev/null 2>&1; } || \
+	  echo "chromium absent: the browser tests will be skipped"
 
 ui: $(STAMP)
 	$(BIN)/spro ui
