@@ -125,12 +125,14 @@ def docs() -> None:
 
 def _register_feature_commands() -> None:
     """Subcommands that live with their feature's package."""
+    from pipelines.linkage.cli import link_command
     from pipelines.portal.cli import accounts_group, portal_command
     from sources.generator.cli import generate_command
 
     main.add_command(generate_command, name="generate")
     main.add_command(accounts_group, name="accounts")
     main.add_command(portal_command, name="portal")
+    main.add_command(link_command, name="link")
 
 
 _register_feature_commands()
