@@ -28,11 +28,15 @@ def prepare() -> None:
 
 
 @main.command()
-def demo() -> None:
-    """Run the whole warehouse end to end on the demo data and say where the outputs are."""
+@click.option("--scale", default="small", show_default=True, type=click.Choice(["tiny", "small", "region"]))
+@click.option("--months", default=3, show_default=True, help="Number of months generated and loaded.")
+@click.option("--start", default="2025-01", show_default=True, help="First month (YYYY-MM).")
+@click.option("--seed", default=7, show_default=True)
+def demo(scale: str, months: int, start: str, seed: int) -> None:
+    """Run the whole warehouse end to end on a synthetic region and say where the outputs are."""
     from pipelines.demo import run_demo
 
-    run_demo(load_settings())
+    run_demo(load_settings(), scale=scale, months=months, start=start, seed=seed)
 
 
 def _dagster_env(settings) -> dict[str, str]:

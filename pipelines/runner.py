@@ -19,6 +19,15 @@ def dagster_instance(settings: Settings) -> DagsterInstance:
     return DagsterInstance.get()
 
 
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+
+def partition_range_tags(first: str, last: str) -> dict[str, str]:
+    """Tags that make one run cover a range of partitions (one dbt call for all its months)."""
+    return {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last}
+
+
 def run_job(job_name: str, settings: Settings | None = None, **kwargs) -> ExecuteInProcessResult:
     """Execute a job of the code location in this process and raise if it fails."""
     settings = settings or load_settings()

@@ -8,11 +8,11 @@
 with
 
 service_acts as (
-    select * from {{ ref('fct_service_acts') }}
+    select * from {{ spro_ref('fct_service_acts') }}
 ),
 
 redirections as (
-    select * from {{ ref('fct_redirections') }}
+    select * from {{ spro_ref('fct_redirections') }}
 ),
 
 psad_journeys as (
@@ -161,7 +161,7 @@ select * from indicator_rows
 with
 
 service_acts as (
-    select * from {{ ref('fct_service_acts') }}
+    select * from {{ spro_ref('fct_service_acts') }}
 ),
 
 deliveries as (
@@ -305,7 +305,7 @@ select * from indicator_rows
 with
 
 redirections as (
-    select * from {{ ref('fct_redirections') }}
+    select * from {{ spro_ref('fct_redirections') }}
 ),
 
 person_paths as (

@@ -36,18 +36,6 @@
     {{ dbt.datediff(start_expression, end_expression, 'day') }}
 {%- endmacro %}
 
-{#- Age in whole years on a date, from birth year/month/day (month/day may be null). -#}
-{% macro spro_age_on(date_expression, birth_year, birth_month, birth_day) -%}
-    (extract(year from {{ date_expression }}) - {{ birth_year }}
-     - case
-         when {{ birth_month }} is null then 0
-         when extract(month from {{ date_expression }}) < {{ birth_month }} then 1
-         when extract(month from {{ date_expression }}) = {{ birth_month }}
-              and extract(day from {{ date_expression }}) < coalesce({{ birth_day }}, 1) then 1
-         else 0
-       end)
-{%- endmacro %}
-
 {#- Ratio that is null when the denominator is zero or null. -#}
 {% macro spro_safe_divide(numerator, denominator) -%}
     case when {{ denominator }} is null or {{ denominator }} = 0 then null

@@ -64,3 +64,18 @@
     {%- else -%}{{ return(kind) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- ref() to a monthly incremental model from a whole-history model: the model, or an empty
+    relation of its documented columns (data_type in its _*__models.yml) while the monthly
+    partitions have not built it yet, so the unpartitioned Dagster assets build on a fresh warehouse. -#}
+{% macro spro_ref(model_name) -%}
+    {%- set relation = ref(model_name) -%}
+    {%- if not execute -%}{{ return(relation) }}{%- endif -%}
+    {%- if load_relation(relation) is not none -%}{{ return(relation) }}{%- endif -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
+    {%- set columns = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- do columns.append('cast(null as ' ~ spro_portable_type(column.data_type) ~ ') as ' ~ column.name) -%}
+    {%- endfor -%}
+    {{ return('(select ' ~ (columns | join(', ')) ~ ' where 1 = 0)') }}
+{%- endmacro %}

@@ -1,12 +1,16 @@
 """dbt models and seeds as Dagster assets; dbt tests surface as Dagster asset checks.
 
-Two @dbt_assets over the same manifest:
-- spro_dbt_models: seeds and every non-incremental model (whole-history tables and views);
+Three @dbt_assets over the same manifest, so that no job has a cycle between them:
+- spro_dbt_models: seeds, staging and the whole-history models the monthly models read
+  (everything that is neither incremental nor downstream of an incremental model);
 - spro_dbt_monthly_models: the monthly incremental models (config.materialized:incremental), one
   Dagster month partition each. A run of one or several partitions is ONE dbt invocation with
   --vars {min_month, max_month} = the run's partition window (first and last month starts), so a
   backfill of many months pays dbt's start-up once; each model rebuilds those months and the
-  months its look-back reaches (90 days for the redirections), nothing else.
+  months its look-back reaches (90 days for the redirections), nothing else;
+- spro_dbt_indicator_models: the whole-history models downstream of the monthly ones (persons,
+  journeys, marts built from them, the indicator tables). They read the monthly tables through
+  spro_ref(), an empty relation until the first partition has run, so they build on a fresh warehouse.
 """
 
 
@@ -23,16 +27,29 @@ from pipelines.ingestion.partitions import monthly_partitions
 prepare_manifest(spro_dbt_project)
 
 INCREMENTAL_SELECTOR = "config.materialized:incremental"
+DOWNSTREAM_OF_INCREMENTAL = "config.materialized:incremental+"
 MONTHLY_PARTITIONS = monthly_partitions()
 
 
 @dbt_assets(
     manifest=spro_dbt_project.manifest_path,
     project=spro_dbt_project,
-    exclude=INCREMENTAL_SELECTOR,
+    exclude=DOWNSTREAM_OF_INCREMENTAL,
 )
 def spro_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Reference data (seeds) and the non-incremental models, built with their tests."""
+    """Reference data (seeds), staging and the models upstream of the monthly ones, with their tests."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=spro_dbt_project.manifest_path,
+    project=spro_dbt_project,
+    select=DOWNSTREAM_OF_INCREMENTAL,
+    exclude=INCREMENTAL_SELECTOR,
+    name="spro_dbt_indicator_models",
+)
+def spro_dbt_indicator_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    """Whole-history models downstream of the monthly ones, up to the indicator tables, with their tests."""
     yield from dbt.cli(["build"], context=context).stream()
 
 

@@ -262,6 +262,70 @@ def _judge_with_ge(contract, rules: list[Rule], values: dict[Rule, pd.Series], m
     return failing
 
 
+def _column_values(typed: pd.DataFrame, rule: Rule) -> pd.Series:
+    """The values a rule judges in a chunk: the column's distinct values (or just None for not-null)."""
+    uniques = pd.Series(typed[rule.column].unique())
+    if rule.type == "expect_column_values_to_not_be_null":
+        uniques = pd.Series([None]) if typed[rule.column].isna().any() else uniques.iloc[0:0]
+    return uniques
+
+
+def _unknown(uniques: pd.Series, cache: dict) -> tuple[list, pd.Series | None]:
+    """(cache keys of the values, the values the cache has no verdict for yet, or None)."""
+    keys = [_cache_key(v) for v in uniques]
+    unknown = [i for i, k in enumerate(keys) if k not in cache]
+    return keys, (uniques.iloc[unknown].reset_index(drop=True) if unknown else None)
+
+
+def _judge_and_remember(contract, to_judge: dict[Rule, pd.Series], month_start) -> dict[Rule, set]:
+    """One great-expectations validation of the new values of each rule; the verdicts are cached."""
+    judged_rules = list(to_judge)
+    failing = _judge_with_ge(contract, judged_rules, to_judge, month_start)
+    for rule in judged_rules:
+        cache = _verdicts(rule, month_start)
+        for value in to_judge[rule]:
+            key = _cache_key(value)
+            cache[key] = key not in failing[rule]
+    return failing
+
+
+def prejudge(typed_chunks: list[pd.DataFrame], contract: Contract, reference: Reference,
+             month_start: pd.Timestamp) -> int:
+    """Fill the verdict cache with the new distinct values of MANY chunks of one contract and month.
+
+    The ingestion of a partition reads its files ahead and calls this once per (contract, month):
+    one great-expectations validation judges every value the files bring, instead of one validation
+    per file (GE's fixed cost per call dominates small files). Verdicts are per value, so judging a
+    value together with other files' values gives the same verdict as judging it alone; the per-file
+    validate_chunk then finds every verdict cached. Returns the number of values judged.
+    """
+    chunks = [t for t in typed_chunks if not t.empty]
+    if not chunks:
+        return 0
+    columns = set(chunks[0].columns)
+    for typed in chunks[1:]:
+        columns &= set(typed.columns)
+    rules = rules_for(contract, reference, columns)
+    to_judge: dict[Rule, pd.Series] = {}
+    for rule in rules:
+        cache = _verdicts(rule, month_start)
+        parts = [_column_values(typed, rule) for typed in chunks]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            continue
+        if rule.type == "expect_column_values_to_not_be_null":
+            uniques = pd.Series([None])
+        else:
+            uniques = pd.Series(pd.concat(parts, ignore_index=True).unique())
+        _, unknown = _unknown(uniques, cache)
+        if unknown is not None:
+            to_judge[rule] = unknown
+    if not to_judge:
+        return 0
+    _judge_and_remember(contract, to_judge, month_start)
+    return sum(len(v) for v in to_judge.values())
+
+
 def validate_chunk(typed: pd.DataFrame, raw: pd.DataFrame, contract: Contract, reference: Reference,
                    month_start: pd.Timestamp, mode: str = "distinct") -> pd.DataFrame:
     """Row issues (source_row, reason_code, column, value) found by the suites on one typed chunk."""
@@ -275,22 +339,13 @@ def validate_chunk(typed: pd.DataFrame, raw: pd.DataFrame, contract: Contract, r
     to_judge: dict[Rule, pd.Series] = {}
     for rule in rules:
         cache = _verdicts(rule, month_start)
-        uniques = pd.Series(typed[rule.column].unique())
-        if rule.type == "expect_column_values_to_not_be_null":
-            uniques = pd.Series([None]) if typed[rule.column].isna().any() else uniques.iloc[0:0]
-        keys = [_cache_key(v) for v in uniques]
-        unknown = [i for i, k in enumerate(keys) if k not in cache]
+        keys, unknown = _unknown(_column_values(typed, rule), cache)
         bad_values[rule] = {k for k in keys if cache.get(k) is False}
-        if unknown:
-            to_judge[rule] = uniques.iloc[unknown].reset_index(drop=True)
+        if unknown is not None:
+            to_judge[rule] = unknown
     if to_judge:
-        judged_rules = list(to_judge)
-        failing = _judge_with_ge(contract, judged_rules, to_judge, month_start)
-        for rule in judged_rules:
-            cache = _verdicts(rule, month_start)
-            for value in to_judge[rule]:
-                key = _cache_key(value)
-                cache[key] = key not in failing[rule]
+        failing = _judge_and_remember(contract, to_judge, month_start)
+        for rule in to_judge:
             bad_values[rule] |= failing[rule]
     return _issues_from_bad_values(typed, raw, contract, bad_values)
 

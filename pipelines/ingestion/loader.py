@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,15 +24,17 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.ingestion import ledger
-from pipelines.ingestion.casting import UNMAPPED_PREFIX, cast_chunk, empty_issues
+from pipelines.ingestion.casting import UNMAPPED_PREFIX, CastResult, cast_chunk, empty_issues
 from pipelines.ingestion.common_model import FEED_TABLE, stored_columns
 from pipelines.ingestion.contracts import ContractSet
-from pipelines.ingestion.expectations import duplicate_mask, validate_chunk
+from pipelines.ingestion.expectations import duplicate_mask, prejudge, validate_chunk
 from pipelines.ingestion.inbox import InboxFile
 from pipelines.ingestion.pseudonymise_at_door import comparison_tokens, key_id, pseudonymise_frame
 from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS, StructuralRejection, read_chunks
 from pipelines.ingestion.reasons import primary
 from pipelines.reference import Reference
+
+log = logging.getLogger(__name__)
 
 MASKED = "(valeur masquée : donnée personnelle)"
 REPORT_ROW_LIMIT = 5_000     # rows detailed in a member report; the JSON says when it is cut
@@ -71,6 +74,17 @@ class FileOutcome:
     received_at: datetime | None = None
     loaded_at: datetime | None = None
     truncated: bool = False
+
+
+@dataclass
+class PreparedFile:
+    """A file read and typed ahead of its load (see prepare_files); used once, then dropped."""
+
+    sha256: str
+    chunks: list[tuple[pd.DataFrame, CastResult]] | None = None   # None: read again at load time
+
+
+PREPARE_MAX_FILE_BYTES = 16 << 20    # larger files are streamed chunk by chunk at load time, as before
 
 
 def sha256_of(path) -> str:
@@ -163,7 +177,18 @@ def quarantine_records(issues: pd.DataFrame, contract) -> list[dict]:
     return records
 
 
-def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome) -> None:
+def _typed_chunks(f: InboxFile, ctx: IngestContext, month_start, prepared: PreparedFile | None):
+    """(text chunk, cast result) pairs: the ones read ahead, or streamed from the file now."""
+    if prepared is not None and prepared.chunks is not None:
+        chunks, prepared.chunks = prepared.chunks, None
+        yield from chunks
+        return
+    for chunk in read_chunks(f.path, f.contract, ctx.chunk_rows):
+        yield chunk, cast_chunk(chunk, f.contract, month_start)
+
+
+def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome,
+              prepared: PreparedFile | None = None) -> None:
     """Stream the file chunk by chunk into raw.<table> and ops.*; raise StructuralRejection if bad."""
     contract = f.contract
     table = contract.table
@@ -180,9 +205,8 @@ def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, out
     delete_previous(con, f.feed, f.sender, month_date, sha)
     seen = np.empty(0, dtype=np.uint64)
     tokens_ready = False
-    for chunk in read_chunks(f.path, contract, ctx.chunk_rows):
+    for chunk, cast in _typed_chunks(f, ctx, month_start, prepared):
         outcome.rows_read += len(chunk)
-        cast = cast_chunk(chunk, contract, month_start)
         issues, seen = row_issues(cast, chunk, contract, ctx, month_start, seen)
         bad_rows = pd.Index(issues["source_row"].unique())
         good = cast.typed.drop(index=bad_rows)
@@ -260,9 +284,13 @@ def _reset_counts(outcome: FileOutcome) -> None:
     outcome.quarantined, outcome.flagged = [], []
 
 
-def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContext) -> FileOutcome:
-    """Ingest one file; never raises for bad input (the outcome says what happened)."""
-    sha = sha256_of(f.path)
+def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContext,
+                 prepared: PreparedFile | None = None) -> FileOutcome:
+    """Ingest one file; never raises for bad input (the outcome says what happened).
+
+    `prepared`: the file already read, typed and judged by prepare_files (same result, less work).
+    """
+    sha = prepared.sha256 if prepared is not None else sha256_of(f.path)
     stat = f.path.stat()
     outcome = FileOutcome(f.name, f.feed, f.contract.name if f.contract else None, f.sender, f.month, sha,
                           stat.st_size, None, "loaded",
@@ -289,7 +317,7 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
             "MONTH_OUT_OF_RANGE", f"mois {f.month} antérieur au premier mois accepté ({ctx.settings.first_month})"))
     con.begin()
     try:
-        load_rows(con, f, ctx, sha, outcome.version, outcome)
+        load_rows(con, f, ctx, sha, outcome.version, outcome, prepared)
         check_conservation(outcome)
         con.execute("delete from ops.load_ledger where sha256 = ? and feed = ? and sender_code = ? and "
                     "period_month = ? and status = 'loaded' and file_version = ?",
@@ -310,6 +338,55 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
         outcome.reason_detail = f"{type(error).__name__}: {error}"[:500]
         ledger.insert_entry(con, _entry(f, outcome, ctx, "failed"))
         return outcome
+
+
+def _will_load(f: InboxFile, ctx: IngestContext) -> bool:
+    return f.contract is not None and not f.reason_code and bool(f.month) and f.month >= ctx.settings.first_month
+
+
+def prepare_files(con, files: list[InboxFile], ctx: IngestContext) -> dict:
+    """Read and type ahead the files of a window, and judge their new values in ONE GE call per
+    (contract, month) instead of one per file.
+
+    Only caches are filled here (verdicts; the typed chunks handed to process_file): nothing is
+    written, and a file that cannot be read (or is already in the ledger) is simply left to
+    process_file, which reads it again and records what happens exactly as before.
+    """
+    prepared: dict = {}
+    groups: dict[tuple, list[pd.DataFrame]] = {}
+    contracts: dict[tuple, object] = {}
+    for f in files:
+        if not _will_load(f, ctx):
+            continue
+        try:
+            sha = sha256_of(f.path)
+        except OSError:
+            continue
+        item = PreparedFile(sha)
+        prepared[f.path] = item
+        month_date = _month_start(f.month).date()
+        prior = ledger.previous_receipts(con, sha, f.feed, f.sender, month_date)
+        reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
+        if prior and not reload_current and any(status != "failed" for _, status, _ in prior):
+            continue                   # already loaded or a duplicate: nothing will be read
+        if ctx.mode != "distinct" or f.path.stat().st_size > PREPARE_MAX_FILE_BYTES:
+            continue
+        month_start = _month_start(f.month)
+        try:
+            chunks = [(chunk, cast_chunk(chunk, f.contract, month_start))
+                      for chunk in read_chunks(f.path, f.contract, ctx.chunk_rows)]
+        except Exception:              # rejected or failing files are handled by process_file
+            continue
+        item.chunks = chunks
+        key = (f.contract.name, f.month)
+        contracts[key] = f.contract
+        groups.setdefault(key, []).extend(cast.typed for _, cast in chunks)
+    for (name, month), typed in groups.items():
+        try:
+            prejudge(typed, contracts[(name, month)], ctx.reference, _month_start(month))
+        except Exception:              # pragma: no cover - the per-file validation judges them instead
+            log.exception("pre-validation of %s %s failed; files will be validated one by one", name, month)
+    return prepared
 
 
 def _reject(con, f: InboxFile, ctx: IngestContext, outcome: FileOutcome, rejection: StructuralRejection) -> FileOutcome:

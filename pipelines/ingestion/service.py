@@ -16,7 +16,7 @@ from pipelines.config import Settings
 from pipelines.ingestion import ledger
 from pipelines.ingestion.contracts import load_contracts
 from pipelines.ingestion.inbox import InboxFile, scan_inbox
-from pipelines.ingestion.loader import FileOutcome, IngestContext, process_file
+from pipelines.ingestion.loader import FileOutcome, IngestContext, prepare_files, process_file
 from pipelines.ingestion.pseudonymise_at_door import load_key
 from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS
 from pipelines.ingestion.reports import write_report
@@ -57,21 +57,51 @@ def open_warehouse(settings: Settings, ctx: IngestContext) -> duckdb.DuckDBPyCon
     return con
 
 
+# Files are read and judged ahead in windows of about this many bytes of input (bounded memory: the
+# typed chunks of one window are held until each file's own transaction has written them).
+PREPARE_WINDOW_BYTES = 32 << 20
+
+
+def windows(files: list[InboxFile], budget: int = PREPARE_WINDOW_BYTES):
+    """Consecutive runs of files (processing order kept) of at most `budget` bytes (or one file)."""
+    window, size = [], 0
+    for f in files:
+        try:
+            length = f.path.stat().st_size
+        except OSError:
+            length = 0
+        if window and size + length > budget:
+            yield window
+            window, size = [], 0
+        window.append(f)
+        size += length
+    if window:
+        yield window
+
+
 def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext) -> list[FileOutcome]:
-    """Process files one by one; one file's bad input or failure never stops the others."""
+    """Process files one by one (one transaction each) on one connection; one file's bad input or
+    failure never stops the others. Files are read and validated ahead by windows (prepare_files):
+    one great-expectations call per contract and month instead of one per file."""
     outcomes = []
     con = open_warehouse(settings, ctx)
     try:
-        for f in files:
-            outcome = process_file(con, f, ctx)
-            if outcome.status != "already":
-                write_report(settings.reports_dir, outcome)
-            log.info("%s: %s (%s lues, %s chargées, %s écartées)", f.name, outcome.status,
-                     outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined)
-            outcomes.append(outcome)
+        for window in windows(files):
+            prepared = prepare_files(con, window, ctx)
+            for f in window:
+                outcomes.append(_ingest_one(settings, con, f, ctx, prepared.pop(f.path, None)))
     finally:
         con.close()
     return outcomes
+
+
+def _ingest_one(settings: Settings, con, f: InboxFile, ctx: IngestContext, prepared) -> FileOutcome:
+    outcome = process_file(con, f, ctx, prepared)
+    if outcome.status != "already":
+        write_report(settings.reports_dir, outcome)
+    log.info("%s: %s (%s lues, %s chargées, %s écartées)", f.name, outcome.status,
+             outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined)
+    return outcome
 
 
 def ingest_partition(settings: Settings, asset: str, month: str, run_id: str | None = None,

@@ -3,7 +3,7 @@
 with
 
 acts as (
-    select * from {{ ref('int_service_acts_unified') }}
+    select * from {{ spro_ref('int_service_acts_unified') }}
     where source_grain = 'act'
 ),
 

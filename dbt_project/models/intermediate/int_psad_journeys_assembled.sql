@@ -22,7 +22,7 @@ outcomes as (
 
 acts as (
     select person_key, act_date
-    from {{ ref('int_service_acts_unified') }}
+    from {{ spro_ref('int_service_acts_unified') }}
     where source_grain = 'act'
 ),
 
