@@ -3,8 +3,10 @@
 Two jobs carry the monthly flow:
 - `ingest_month` loads one month's received files into the raw tables (the inbox sensor starts it);
 - `spro_main` builds everything downstream for a month or a range of months: the person key, the
-  dbt models (the monthly ones over the run's window in one dbt call), the indicators and their
-  publication. A successful `ingest_month` run starts `spro_main` for the same month.
+  dbt models (the monthly ones over the run's window in one dbt call), the indicators, the Region's
+  monthly extract and the OREF snapshot. A successful `ingest_month` run starts `spro_main` for
+  the same month; the monthly schedule runs it for the previous month.
+`region_extract_yearly` and `retention_job` run on their own schedules (pipelines/schedules.py).
 """
 
 from dagster import (
@@ -23,8 +25,17 @@ from pipelines.dbt.project import spro_dbt_project
 from pipelines.ingestion.assets import MONTHLY, RAW_ASSETS
 from pipelines.ingestion.sensors import build_inbox_sensor
 from pipelines.linkage.assets import person_links
+from pipelines.publication.assets import (
+    YEARLY,
+    oref_snapshot,
+    region_extract_monthly,
+    region_extract_yearly,
+)
+from pipelines.retention.jobs import retention_job
+from pipelines.schedules import build_schedules
 
 INGESTION = AssetSelection.groups("ingestion")
+YEARLY_EXTRACT = AssetSelection.assets(region_extract_yearly)
 
 ingest_month_job = define_asset_job(
     name="ingest_month",
@@ -35,12 +46,20 @@ ingest_month_job = define_asset_job(
 
 spro_main_job = define_asset_job(
     name="spro_main",
-    selection=AssetSelection.all() - INGESTION,
+    selection=AssetSelection.all() - INGESTION - YEARLY_EXTRACT,
     partitions_def=MONTHLY,
     description=(
         "Construit l'entrepôt pour un mois ou une plage de mois : clé personne, modèles dbt, "
         "indicateurs communs et publication."
     ),
+)
+
+
+region_extract_yearly_job = define_asset_job(
+    name="region_extract_yearly",
+    selection=YEARLY_EXTRACT,
+    partitions_def=YEARLY,
+    description="Extraction annuelle pour la Région (année précédente, ou toute année à la demande).",
 )
 
 
@@ -59,8 +78,12 @@ def build_after_ingestion(context):
 
 
 defs = Definitions(
-    assets=[*RAW_ASSETS, person_links, spro_dbt_models, spro_dbt_monthly_models, spro_dbt_indicator_models],
-    jobs=[ingest_month_job, spro_main_job],
+    assets=[
+        *RAW_ASSETS, person_links, spro_dbt_models, spro_dbt_monthly_models, spro_dbt_indicator_models,
+        region_extract_monthly, region_extract_yearly, oref_snapshot,
+    ],
+    jobs=[ingest_month_job, spro_main_job, region_extract_yearly_job, retention_job],
+    schedules=build_schedules(spro_main_job, region_extract_yearly_job, retention_job),
     sensors=[build_inbox_sensor(ingest_month_job), build_after_ingestion],
     resources={"dbt": DbtCliResource(project_dir=spro_dbt_project)},
     # DuckDB allows one writer at a time: steps run one after another in one process.

@@ -67,7 +67,15 @@ def run_demo(settings: Settings, scale: str = DEMO_SCALE, months: int = DEMO_MON
         click.echo(format_ledger_summary(con))
         click.echo("")
         click.echo(french_summary(con))
+    from pipelines.publication.extracts import latest_version_dir
+    from pipelines.publication.oref_snapshot import SNAPSHOT_FILE, current_snapshot
+
+    extract = latest_version_dir(settings.exports_dir, loaded_months[-1])
+    snapshot = current_snapshot(settings.oref_dir)
     click.echo("")
+    click.echo(f"Extraction mensuelle Région ({loaded_months[-1]}) : {extract}")
+    current = settings.oref_dir / "current" / SNAPSHOT_FILE
+    click.echo(f"Instantané de l'OREF (lecture seule)   : {current if snapshot else '—'}")
     click.echo(f"Entrepôt DuckDB          : {settings.duckdb_path}")
     click.echo(f"Rapports aux membres     : {settings.reports_dir}")
     click.echo("Interface Dagster        : make ui  (http://127.0.0.1:3000)")

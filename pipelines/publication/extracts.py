@@ -94,8 +94,13 @@ def write_extract(
     exports_dir: Path,
     code_version: str,
     generated_at: datetime | None = None,
+    validate=None,
 ) -> tuple[Path, bool]:
-    """Write the extract of `period`; return (version folder, whether a new version was written)."""
+    """Write the extract of `period`; return (version folder, whether a new version was written).
+
+    `validate(folder)`, when given, inspects the complete extract before it becomes visible and
+    raises to stop its publication (the disclosure audit of the written files).
+    """
     root = extract_root(exports_dir, period)
     root.mkdir(parents=True, exist_ok=True)
     digest = content_digest(datasets)
@@ -153,6 +158,8 @@ def write_extract(
             "indicators": indicators,
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        if validate is not None:
+            validate(staging)
         final = root / version
         os.rename(staging, final)
     except BaseException:

@@ -64,8 +64,13 @@ def publish_snapshot(
     *,
     extra_files: dict[str, Path] | None = None,
     keep: int = 3,
+    validate=None,
 ) -> Path:
-    """Copy the published schemas from `con` (the warehouse) into a new snapshot and switch to it."""
+    """Copy the published schemas from `con` (the warehouse) into a new snapshot and switch to it.
+
+    `validate(folder)`, when given, inspects the snapshot before readers can see it and raises to
+    stop the switch (the scan for direct identifiers); the rejected folder is removed.
+    """
     # Microseconds make names sort in creation order, which the purge relies on.
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     folder = oref_dir / "snapshots" / f"{stamp}-{uuid.uuid4().hex[:6]}"
@@ -87,6 +92,12 @@ def publish_snapshot(
             shutil.copytree(source, folder / name)
         elif source.exists():
             shutil.copy2(source, folder / name)
+    if validate is not None:
+        try:
+            validate(folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
     _switch_current(oref_dir, folder)
     _purge_old(oref_dir, keep)
     return folder

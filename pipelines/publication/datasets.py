@@ -1,0 +1,366 @@
+"""From the indicator tables to the protected, published datasets of a Region extract.
+
+One dataset per indicator family (suivi, qualité, performance), in the long format of
+docs/architecture.md, over the bassin -> agency -> region and bassin -> département -> region
+hierarchies, by network (monthly extracts) and by month and year (yearly extracts).
+
+Disclosure control (pipelines/publication/disclosure.py) runs per count-of-people indicator:
+- a count of people below the catalogue's threshold is a primary secret;
+- secondary suppression protects it along every additive relation: territories, networks, months
+  within the year;
+- rates, medians and means are hidden when the people they are computed on are below the threshold.
+People counts of the totals are distinct counts (a person seen in two bassins counts once in the
+region), so they are only *nearly* additive. The protection pattern is computed on the additive
+approximation (totals = sums of the bassins), which is exactly what an attacker would use to
+recompute a hidden cell; the statuses found are then applied to the real published values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.indicators.catalogue import Indicator, load_catalogue
+from pipelines.publication.audit import STATUS_PRIMARY, STATUS_PUBLISHED, audit_problem
+from pipelines.publication.disclosure_tables import (
+    DisclosureTable,
+    Dimension,
+    build_margins,
+    build_problem,
+    geography_dimension,
+)
+from pipelines.publication.extract_formats import DATASET_COLUMNS
+from pipelines.publication.extracts import Dataset
+from pipelines.publication.suppression import protect_tables
+
+FAMILY_LABELS_FR = {
+    "suivi": "Indicateurs de suivi",
+    "qualite": "Indicateurs de qualité",
+    "performance": "Indicateurs de performance",
+}
+# Territory levels of the indicator tables -> published French level names.
+LEVELS_FR = {"bassin": "bassin", "agency": "agence", "departement": "departement", "region": "region"}
+# Codes are made unique across levels for the disclosure engine (a bassin and a département can
+# both be "08").
+LEVEL_PREFIX = {"bassin": "B:", "agency": "A:", "departement": "D:", "region": ""}
+REGION_CODE = "GE"
+REGION_LABEL = "Grand Est"
+ALL_NETWORKS = "TOUS"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A monthly ('2025-03') or yearly ('2025') extract period."""
+
+    label: str
+
+    @property
+    def is_year(self) -> bool:
+        return len(self.label) == 4
+
+    @property
+    def kind(self) -> str:
+        return "annuel" if self.is_year else "mensuel"
+
+    @property
+    def year(self) -> int:
+        return int(self.label[:4])
+
+
+def _period_filter(period: Period) -> str:
+    if period.is_year:
+        return (f"((period_grain = 'month' and extract(year from period_start) = {period.year}) "
+                f"or (period_grain = 'year' and extract(year from period_start) = {period.year}))")
+    return f"(period_grain = 'month' and period_start = date '{period.label}-01')"
+
+
+def read_indicator_rows(con: duckdb.DuckDBPyConnection, family: str, period: Period) -> pd.DataFrame:
+    """Rows of one family at the published territory levels, total and by network, for the period.
+
+    Yearly extracts carry the network breakdown only in monthly extracts: with twelve months and
+    the year, the network dimension multiplies the cells to protect beyond what is useful.
+    """
+    breakdowns = "('total')" if period.is_year else "('total', 'network')"
+    sql = f"""
+        select indicator_code, period_grain, period_start, geo_level, geo_code, breakdown, breakdown_value,
+               numerator, denominator, value, numerator_people, denominator_people
+        from indicators.ind_{family}
+        where geo_level = 'bassin' and breakdown in {breakdowns} and {_period_filter(period)}
+        union all
+        select indicator_code, period_grain, period_start, geo_level, geo_code, breakdown, breakdown_value,
+               numerator, denominator, value, numerator_people, denominator_people
+        from indicators.ind_{family}_totals
+        where geo_level in ('agency', 'departement', 'region') and breakdown in {breakdowns}
+          and {_period_filter(period)}
+    """
+    rows = con.execute(sql).df()
+    rows["periode"] = np.where(
+        rows["period_grain"] == "year",
+        rows["period_start"].dt.strftime("%Y"),
+        rows["period_start"].dt.strftime("%Y-%m"),
+    )
+    rows["reseau"] = np.where(rows["breakdown"] == "network", rows["breakdown_value"], ALL_NETWORKS)
+    rows["geo"] = [
+        REGION_CODE if level == "region" else LEVEL_PREFIX[level] + str(code)
+        for level, code in zip(rows["geo_level"], rows["geo_code"])
+    ]
+    return rows
+
+
+def geography(con: duckdb.DuckDBPyConnection) -> tuple[Dimension, dict[str, str]]:
+    """The geography dimension (two hierarchies) and the French label of every territory."""
+    ref = con.execute(
+        "select bassin_code, bassin_name, agency_code, departement_code from seeds.ref_bassins"
+    ).df()
+    agencies = dict(con.execute("select agency_code, agency_name from seeds.ref_agencies").fetchall())
+    departements = dict(con.execute("select departement_code, departement_name from seeds.ref_departements").fetchall())
+    prefixed = pd.DataFrame({
+        "bassin_code": "B:" + ref["bassin_code"],
+        "agency_code": "A:" + ref["agency_code"],
+        "departement_code": "D:" + ref["departement_code"],
+        "region_code": REGION_CODE,
+    })
+    labels = {REGION_CODE: REGION_LABEL}
+    labels.update({"B:" + c: n for c, n in zip(ref["bassin_code"], ref["bassin_name"])})
+    labels.update({"A:" + c: n for c, n in agencies.items()})
+    labels.update({"D:" + c: n for c, n in departements.items()})
+    return geography_dimension(prefixed), labels
+
+
+def _is_people_count(indicator: Indicator) -> bool:
+    return indicator.value_type == "count" and "numerator" in indicator.people_counts
+
+
+def protection_tables(rows: pd.DataFrame, indicator: Indicator, geo: Dimension, period: Period) -> list[DisclosureTable]:
+    """The additive tables that protect one count-of-people indicator (see module docstring).
+
+    A total whose real (distinct) count is below the threshold is forced primary even when the sum
+    of its bassins is not, so that it is protected like any small cell.
+    """
+    mine = rows[rows["indicator_code"] == indicator.code]
+    bassins = mine[mine["geo_level"] == "bassin"]
+    months = sorted(p for p in bassins["periode"].unique() if len(p) == 7)
+    networks = sorted(n for n in bassins["reseau"].unique() if n != ALL_NETWORKS)
+    leaves = bassins[bassins["periode"].str.len() == 7]
+    dimensions = [geo]
+    columns = ["geo"]
+    if networks:
+        dimensions.append(Dimension.flat("reseau", networks, total=ALL_NETWORKS))
+        columns.append("reseau")
+        leaves = leaves[leaves["reseau"] != ALL_NETWORKS]
+    else:
+        leaves = leaves[leaves["reseau"] == ALL_NETWORKS]
+        mine = mine[mine["reseau"] == ALL_NETWORKS]
+    if period.is_year and months:
+        dimensions.append(Dimension.hierarchical("periode", {m: period.label for m in months}))
+        columns.append("periode")
+    else:
+        mine = mine[mine["periode"].isin(months)]
+    if leaves.empty:
+        return []
+    leaf_frame = leaves[columns].copy()
+    leaf_frame["people"] = leaves["numerator"].fillna(0).astype(float).to_numpy()
+    frame = build_margins(leaf_frame, dimensions, "people")
+    actual = mine.set_index(columns)["numerator"].astype(float)
+    actual = actual[~actual.index.duplicated()]
+    keys = pd.MultiIndex.from_frame(frame[columns]) if len(columns) > 1 else pd.Index(frame[columns[0]])
+    real = actual.reindex(keys).to_numpy()
+    threshold = indicator.disclosure_threshold
+    frame["forced_primary"] = (real > 0) & (real < threshold)
+    return [DisclosureTable(indicator.code, frame, dimensions, "people", threshold=threshold,
+                            forced_primary_column="forced_primary", measure_key=indicator.code)]
+
+
+def _hidden_cells_missing_from_rows(rows: pd.DataFrame, result, tables: list[DisclosureTable]) -> pd.DataFrame:
+    """Hidden cells that have no row (a true zero, absent from the indicator table): add them, hidden.
+
+    An absent row reads as a published zero; a cell the protection hides must be present and flagged.
+    """
+    added = []
+    for table in tables:
+        protected = result.table(table.name)
+        hidden = protected[protected["status"] != STATUS_PUBLISHED]
+        dims = table.dimension_names
+        mine = rows[rows["indicator_code"] == table.name]
+        if "reseau" not in dims:
+            mine = mine[mine["reseau"] == ALL_NETWORKS]
+        present = set(map(tuple, mine[dims].astype(str).itertuples(index=False)))
+        for cell in hidden.itertuples(index=False):
+            values = {d: str(getattr(cell, d)) for d in dims}
+            if tuple(values[d] for d in dims) in present:
+                continue
+            geo_code = values["geo"]
+            level = "region" if geo_code == REGION_CODE else {v: k for k, v in LEVEL_PREFIX.items() if v}[geo_code[:2]]
+            reseau = values.get("reseau", ALL_NETWORKS)
+            periode = values.get("periode", mine["periode"].iloc[0] if len(mine) else "")
+            added.append({
+                "indicator_code": table.name, "period_grain": "year" if len(periode) == 4 else "month",
+                "geo_level": level, "geo_code": geo_code.split(":", 1)[-1] if level != "region" else "44",
+                "breakdown": "total" if reseau == ALL_NETWORKS else "network", "breakdown_value": reseau,
+                "numerator": 0.0, "denominator": None, "value": 0.0, "numerator_people": 0.0,
+                "denominator_people": None, "periode": periode, "reseau": reseau, "geo": geo_code,
+            })
+    return pd.DataFrame(added)
+
+
+def _statuses_from_protection(rows: pd.DataFrame, result, tables: list[DisclosureTable]) -> pd.Series:
+    """Map the protected cells' statuses back onto the published rows (by code, territory, network, period)."""
+    status = pd.Series(STATUS_PUBLISHED, index=rows.index, dtype=object)
+    for table in tables:
+        protected = result.table(table.name)
+        dims = table.dimension_names
+        mine = rows["indicator_code"] == table.name
+        key = rows.loc[mine, "geo"].astype(str)
+        lookup_columns = {"geo": key}
+        if "reseau" in dims:
+            lookup_columns["reseau"] = rows.loc[mine, "reseau"]
+        else:
+            mine &= rows["reseau"] == ALL_NETWORKS
+        if "periode" in dims:
+            lookup_columns["periode"] = rows.loc[mine, "periode"]
+        index = pd.MultiIndex.from_frame(protected[dims]) if len(dims) > 1 else pd.Index(protected[dims[0]])
+        found = pd.Series(protected["status"].to_numpy(), index=index)
+        wanted = rows.loc[mine, dims]
+        keys = pd.MultiIndex.from_frame(wanted) if len(dims) > 1 else pd.Index(wanted[dims[0]])
+        status.loc[mine] = found.reindex(keys).fillna(STATUS_PUBLISHED).to_numpy()
+    return status
+
+
+def _primary_for_small_people(rows: pd.DataFrame, indicator: Indicator) -> pd.Series:
+    """Cells computed on fewer people than the threshold (rates, medians, uncovered counts)."""
+    threshold = indicator.disclosure_threshold
+    small = pd.Series(False, index=rows.index)
+    for column, role in (("numerator_people", "numerator"), ("denominator_people", "denominator")):
+        if role in indicator.people_counts:
+            people = rows[column]
+            small |= people.notna() & (people > 0) & (people < threshold)
+    if _is_people_count(indicator):
+        people = rows["numerator"]
+        small |= people.notna() & (people > 0) & (people < threshold)
+    return small
+
+
+def protect_family(con, family: str, period: Period, catalogue: dict[str, Indicator],
+                   geo: Dimension) -> tuple[pd.DataFrame, list[DisclosureTable], object]:
+    """The family's published rows with their statuses, the protection tables and their result."""
+    rows = read_indicator_rows(con, family, period)
+    rows = rows[rows["indicator_code"].isin(catalogue)]
+    tables = []
+    for code in sorted(rows["indicator_code"].unique()):
+        if _is_people_count(catalogue[code]):
+            tables += protection_tables(rows, catalogue[code], geo, period)
+    result = protect_tables(tables) if tables else None
+    if result is not None:
+        missing = _hidden_cells_missing_from_rows(rows, result, tables)
+        if not missing.empty:
+            rows = pd.concat([rows, missing], ignore_index=True)
+    status = _statuses_from_protection(rows, result, tables) if result else pd.Series(
+        STATUS_PUBLISHED, index=rows.index, dtype=object)
+    for code in rows["indicator_code"].unique():
+        mine = rows["indicator_code"] == code
+        small = _primary_for_small_people(rows[mine], catalogue[code])
+        status.loc[small[small].index] = STATUS_PRIMARY
+    rows = rows.assign(statut=status)
+    return rows, tables, result
+
+
+def to_dataset_frame(rows: pd.DataFrame, catalogue: dict[str, Indicator], labels: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "indicateur": rows["indicator_code"],
+        "periode": rows["periode"],
+        "niveau_territoire": rows["geo_level"].map(LEVELS_FR),
+        "code_territoire": [REGION_CODE if g == REGION_CODE else g.split(":", 1)[1] for g in rows["geo"]],
+        "libelle_territoire": rows["geo"].map(labels).fillna(rows["geo"]),
+        "reseau": rows["reseau"],
+        "valeur": rows["value"].astype(float),
+        "statut": rows["statut"],
+        "unite": rows["indicator_code"].map(lambda c: catalogue[c].unit),
+    })
+    return frame[DATASET_COLUMNS].sort_values(
+        ["indicateur", "periode", "niveau_territoire", "code_territoire", "reseau"]).reset_index(drop=True)
+
+
+def build_datasets(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Dataset], dict]:
+    """Every family's protected dataset for the period, and the protection's audit summary."""
+    catalogue = {indicator.code: indicator for indicator in load_catalogue()}
+    geo, labels = geography(con)
+    datasets, audit = [], {}
+    for family, label in FAMILY_LABELS_FR.items():
+        rows, tables, result = protect_family(con, family, period, catalogue, geo)
+        if rows.empty:
+            continue
+        thresholds = {code: catalogue[code].disclosure_threshold for code in rows["indicator_code"].unique()}
+        datasets.append(Dataset(
+            name=family, family=family, label_fr=label,
+            frame=to_dataset_frame(rows, catalogue, labels),
+            dimensions=[table.manifest(status_column="statut") for table in tables],
+            thresholds=thresholds,
+        ))
+        audit[family] = {
+            "tables": len(tables),
+            "passed": bool(result.audit.passed) if result else True,
+            "hidden_primary": int((rows["statut"] == STATUS_PRIMARY).sum()),
+            "hidden_secondary": int((rows["statut"] == "secret_secondaire").sum()),
+            "summary": result.audit.summary() if result else "aucune table de comptage à protéger",
+        }
+    return datasets, audit
+
+
+def audit_written_extract(con: duckdb.DuckDBPyConnection, version_dir, period: Period) -> dict[str, str]:
+    """Re-audit an extract as written: its published statuses against the additive relations.
+
+    The statuses are read back from the extract's CSV files (what readers actually received); the
+    values of the cells come from the warehouse. Returns {family: failure summary} — empty if every
+    hidden cell is protected and every small count is hidden.
+    """
+    catalogue = {indicator.code: indicator for indicator in load_catalogue()}
+    geo, _ = geography(con)
+    failures = {}
+    for family in FAMILY_LABELS_FR:
+        csv = version_dir / f"{family}.csv"
+        if not csv.exists():
+            continue
+        published = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        rows = read_indicator_rows(con, family, period)
+        rows = rows[rows["indicator_code"].isin(catalogue)]
+        for code in sorted(rows["indicator_code"].unique()):
+            indicator = catalogue[code]
+            if not _is_people_count(indicator):
+                continue
+            for table in protection_tables(rows, indicator, geo, period):
+                problem = build_problem([table])
+                mine = published[published["indicateur"] == code]
+                status_by_cell = _published_status_lookup(mine, table)
+                table_status = np.array([status_by_cell.get(key, STATUS_PUBLISHED) for key in _cell_keys(table)],
+                                        dtype=object)
+                values = table.frame[table.measure].to_numpy(dtype=float)
+                small_published = (values > 0) & (values < table.threshold) & (table_status == STATUS_PUBLISHED)
+                if small_published.any():
+                    failures[f"{family}/{code}"] = (
+                        f"{int(small_published.sum())} effectif(s) sous le seuil de {table.threshold:g} publié(s)")
+                    continue
+                status = np.full(problem.n_cells, STATUS_PUBLISHED, dtype=object)
+                status[problem.locations[table.name]] = table_status
+                report = audit_problem(problem, status)
+                if not report.passed:
+                    failures[f"{family}/{code}"] = report.summary()
+    return failures
+
+
+def _cell_keys(table: DisclosureTable) -> list[tuple]:
+    return [tuple(row) for row in table.frame[table.dimension_names].astype(str).itertuples(index=False)]
+
+
+def _published_status_lookup(published: pd.DataFrame, table: DisclosureTable) -> dict[tuple, str]:
+    geo_codes = [
+        REGION_CODE if level == "region" else LEVEL_PREFIX[{v: k for k, v in LEVELS_FR.items()}[level]] + code
+        for level, code in zip(published["niveau_territoire"], published["code_territoire"])
+    ]
+    columns = {"geo": geo_codes, "reseau": published["reseau"].tolist(), "periode": published["periode"].tolist()}
+    dims = table.dimension_names
+    keep = np.ones(len(published), dtype=bool) if "reseau" in dims else (published["reseau"] == ALL_NETWORKS).to_numpy()
+    keys = zip(*(columns[d] for d in dims))
+    return {key: status for key, status, k in zip(keys, published["statut"], keep) if k}
