@@ -22,11 +22,10 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.dbt.assets import spro_dbt_indicator_models, spro_dbt_models, spro_dbt_monthly_models
 from pipelines.dbt.project import spro_dbt_project
-from pipelines.ingestion.assets import MONTHLY, RAW_ASSETS
+from pipelines.ingestion.assets import RAW_ASSETS
 from pipelines.ingestion.sensors import build_inbox_sensor
 from pipelines.linkage.assets import person_links
 from pipelines.publication.assets import (
-    YEARLY,
     oref_snapshot,
     region_extract_monthly,
     region_extract_yearly,
@@ -40,14 +39,12 @@ YEARLY_EXTRACT = AssetSelection.assets(region_extract_yearly)
 ingest_month_job = define_asset_job(
     name="ingest_month",
     selection=INGESTION,
-    partitions_def=MONTHLY,
     description="Charge les fichiers reçus d'un mois (partition) dans les tables brutes, contrôles compris.",
 )
 
 spro_main_job = define_asset_job(
     name="spro_main",
     selection=AssetSelection.all() - INGESTION - YEARLY_EXTRACT,
-    partitions_def=MONTHLY,
     description=(
         "Construit l'entrepôt pour un mois ou une plage de mois : clé personne, modèles dbt, "
         "indicateurs communs et publication."
@@ -58,7 +55,6 @@ spro_main_job = define_asset_job(
 region_extract_yearly_job = define_asset_job(
     name="region_extract_yearly",
     selection=YEARLY_EXTRACT,
-    partitions_def=YEARLY,
     description="Extraction annuelle pour la Région (année précédente, ou toute année à la demande).",
 )
 

@@ -22,3 +22,24 @@ os.environ.setdefault("SPRO_ENV", "demo")
 @pytest.fixture(scope="session")
 def session_warehouse() -> Path:
     return _SESSION_WAREHOUSE
+
+
+@pytest.fixture(scope="session")
+def demo_run(session_warehouse):
+    """The whole pipeline once, as `make demo` runs it, on a tiny synthetic region of two months.
+
+    Generation -> `ingest_month` runs -> one `spro_main` run over both months (linkage, dbt,
+    indicators, the Region's extracts, the OREF snapshot). Shared by the end-to-end tests.
+    """
+    from pipelines.config import load_settings
+    from pipelines.demo import generate_demo_feeds
+    from pipelines.ingestion.service import ingest_inbox
+    from pipelines.runner import partition_range_tags, run_job
+
+    settings = load_settings()
+    settings.ensure_dirs()
+    generate_demo_feeds(settings, scale="tiny", months=2, start="2025-01", seed=11)
+    ingestion = ingest_inbox(settings)
+    months = sorted(ingestion["runs"])
+    result = run_job("spro_main", settings, tags=partition_range_tags(months[0], months[-1]))
+    return {"settings": settings, "months": months, "ingestion": ingestion, "result": result}

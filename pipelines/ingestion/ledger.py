@@ -105,6 +105,23 @@ def next_version(con, feed: str, sender: str, month) -> int:
     return int(row[0]) + 1
 
 
+def month_state(con, feed: str, sender: str, month) -> tuple[int, int, int]:
+    """(next version, ledger rows 'loaded', rows 'loaded' or 'replaced') of (feed, sender, month), in one query.
+
+    The counts let the loader skip the deletes and the update that can only touch earlier loads:
+    raw and ops rows of (feed, sender, month) are written in the same transaction as a 'loaded'
+    ledger row, so without such a row (even if later 'replaced') there is nothing to delete.
+    """
+    row = con.execute(
+        "select coalesce(max(file_version) filter (where status <> 'duplicate'), 0), "
+        "count(*) filter (where status = 'loaded'), count(*) filter (where status in ('loaded', 'replaced')) "
+        "from ops.load_ledger "
+        "where feed = ? and sender_code is not distinct from ? and period_month is not distinct from ?",
+        [feed, sender, month],
+    ).fetchall()[0]
+    return int(row[0]) + 1, int(row[1]), int(row[2])
+
+
 def insert_entry(con, entry: dict) -> None:
     columns = list(entry)
     placeholders = ", ".join("?" for _ in columns)

@@ -208,7 +208,7 @@ def _typed_chunks(f: InboxFile, ctx: IngestContext, month_start, prepared: Prepa
 
 
 def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome,
-              prepared: PreparedFile | None = None) -> None:
+              prepared: PreparedFile | None = None, earlier_loads: bool = True) -> None:
     """Stream the file chunk by chunk into raw.<table> and ops.*; raise StructuralRejection if bad."""
     contract = f.contract
     table = contract.table
@@ -222,7 +222,8 @@ def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, out
                "period_month": month_date, "sender_code": f.sender, "loaded_at": loaded_at}
     common = {"source_file": f.name, "file_sha256": sha, "file_version": version, "sender_code": f.sender,
               "feed": f.feed, "table_name": table, "period_month": month_date}
-    delete_previous(con, f.feed, f.sender, month_date, sha)
+    if earlier_loads:    # rows of (feed, sender, month) exist only if the ledger has loaded it before
+        delete_previous(con, f.feed, f.sender, month_date, sha)
     seen = np.empty(0, dtype=np.uint64)
     tokens_ready = False
     for chunk, cast, checked in _typed_chunks(f, ctx, month_start, prepared):
@@ -329,7 +330,8 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
             ledger.insert_entry(con, _entry(f, outcome, ctx, "duplicate"))
             return outcome
     failed_versions = [v for _, status, v in prior if status in ("failed",) or (reload_current and status == "loaded")]
-    outcome.version = failed_versions[0] if failed_versions else ledger.next_version(con, f.feed, f.sender, month_date)
+    next_version, n_loaded, n_earlier = ledger.month_state(con, f.feed, f.sender, month_date)
+    outcome.version = failed_versions[0] if failed_versions else next_version
     if f.contract is None or f.reason_code:
         return _reject(con, f, ctx, outcome, StructuralRejection(f.reason_code or "UNKNOWN_FORMAT", f.reason_detail or ""))
     if f.month < ctx.settings.first_month:
@@ -337,12 +339,14 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
             "MONTH_OUT_OF_RANGE", f"mois {f.month} antérieur au premier mois accepté ({ctx.settings.first_month})"))
     con.begin()
     try:
-        load_rows(con, f, ctx, sha, outcome.version, outcome, prepared)
+        load_rows(con, f, ctx, sha, outcome.version, outcome, prepared, earlier_loads=n_earlier > 0)
         check_conservation(outcome)
-        con.execute("delete from ops.load_ledger where sha256 = ? and feed = ? and sender_code = ? and "
-                    "period_month = ? and status = 'loaded' and file_version = ?",
-                    [sha, f.feed, f.sender, month_date, outcome.version]).fetchall()
-        ledger.mark_replaced(con, f.feed, f.sender, month_date, outcome.version)
+        if reload_current:         # otherwise no 'loaded' row of this content exists (see above)
+            con.execute("delete from ops.load_ledger where sha256 = ? and feed = ? and sender_code = ? and "
+                        "period_month = ? and status = 'loaded' and file_version = ?",
+                        [sha, f.feed, f.sender, month_date, outcome.version]).fetchall()
+        if n_loaded:
+            ledger.mark_replaced(con, f.feed, f.sender, month_date, outcome.version)
         ledger.insert_entry(con, _entry(f, outcome, ctx, "loaded"))
         con.commit()
         outcome.status = "loaded"

@@ -72,8 +72,13 @@ def pseudonymise_frame(frame: pd.DataFrame, personal: set[str], sender_code: str
     present = [c for c in personal if c in frame.columns]
     if not present:
         return frame
-    texts = frame.assign(**{c: _as_text(frame[c]) for c in present})
     mapping: Mapping[str, str] = {c: domain_for(c, sender_code) for c in present}
+    if _pseudo is not None and hasattr(_pseudo, "pseudonymize_series"):
+        # pseudonymize_frame's own loop (one pseudonymize_series per column), without its copy of
+        # the whole frame at every column: same columns, same values.
+        hashed = {f"{c}_pseudo": _pseudo.pseudonymize_series(_as_text(frame[c]), key, d) for c, d in mapping.items()}
+        return frame.drop(columns=present).assign(**hashed)
+    texts = frame.assign(**{c: _as_text(frame[c]) for c in present})
     if _pseudo is not None:
         return _pseudo.pseudonymize_frame(texts, key, mapping)
     out = texts.copy()  # pragma: no cover - fallback

@@ -162,3 +162,52 @@ def test_distinct_value_validation_equals_row_by_row_validation(small_inbox, tmp
     for table in ("raw.activity_acts", "raw.activity_aggregates", "ops.quarantine"):
         strip = (lambda rows: rows) if table != "ops.quarantine" else (lambda rows: [r[:-1] for r in rows])
         assert strip(rows_mode[table]) == strip(distinct_mode[table]), table
+
+
+def test_casting_many_files_at_once_equals_casting_each(tiny_region):
+    """cast_many (one pass over a window's files) gives each chunk what cast_chunk gives it alone."""
+    from collections import defaultdict
+
+    from pipelines.config import load_settings
+    from pipelines.ingestion.casting import cast_chunk, cast_many
+    from pipelines.ingestion.contracts import load_contracts
+    from pipelines.ingestion.inbox import scan_inbox
+    from pipelines.ingestion.readers import StructuralRejection, read_chunks
+    from pipelines.reference import load_reference
+
+    settings = load_settings()
+    groups = defaultdict(list)
+    for f in scan_inbox(tiny_region["inbox"], load_contracts(settings), load_reference(settings)):
+        if f.contract is None or f.reason_code:
+            continue
+        try:
+            chunks = list(read_chunks(f.path, f.contract, 200_000))
+        except StructuralRejection:
+            continue
+        for chunk in chunks:
+            groups[(f.contract.name, f.month, tuple(chunk.columns))].append((f.contract, chunk))
+    assert any(len(items) > 1 for items in groups.values())
+    for (_, month, _), items in groups.items():
+        month_start = pd.Timestamp(f"{month}-01")
+        _, casts = cast_many([chunk for _, chunk in items], items[0][0], month_start)
+        for (contract, chunk), cast in zip(items, casts):
+            alone = cast_chunk(chunk, contract, month_start)
+            pd.testing.assert_frame_equal(alone.typed, cast.typed)
+            assert alone.issues.astype(str).values.tolist() == cast.issues.astype(str).values.tolist()
+
+
+def test_reading_ahead_changes_nothing(tiny_region, tmp_path, monkeypatch):
+    """Files prepared ahead by window (batched casting and GE) load exactly as files read one by one."""
+    from pipelines.ingestion import expectations, service
+    from tests.ingestion.conftest import ingest_all
+
+    monkeypatch.setenv("SPRO_PSEUDONYM_KEY", FIXED_KEY)
+    settings = use_warehouse(monkeypatch, tmp_path / "ahead", tiny_region["inbox"])
+    expectations._VERDICTS.clear()
+    ingest_all(settings)
+    ahead = _snapshot(settings)
+    monkeypatch.setattr(service, "prepare_files", lambda con, files, ctx: {})
+    expectations._VERDICTS.clear()
+    other = use_warehouse(monkeypatch, tmp_path / "one_by_one", tiny_region["inbox"])
+    ingest_all(other)
+    assert _snapshot(other) == ahead

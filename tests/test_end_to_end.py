@@ -1,0 +1,179 @@
+"""The whole pipeline on a tiny synthetic region, checked against the generator's ground truth."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from frictionless import Resource, Schema
+
+from pipelines.publication.extracts import latest_version_dir
+from pipelines.publication.oref_snapshot import SNAPSHOT_FILE, current_snapshot
+
+
+@pytest.fixture(scope="module")
+def run(demo_run):
+    return demo_run
+
+
+@pytest.fixture(scope="module")
+def warehouse(run):
+    con = duckdb.connect(str(run["settings"].duckdb_path), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def truth(run):
+    folder = run["settings"].truth_dir
+    return {
+        "indicators": json.loads((folder / "indicators.json").read_text()),
+        "files": pd.read_csv(folder / "files.csv", dtype=str),
+        "defects": pd.read_csv(folder / "defects.csv", dtype=str),
+    }
+
+
+def _clean_activity_files(truth) -> pd.DataFrame:
+    """Activity files with no injected defect and not superseded: their content is the truth's."""
+    files = truth["files"][truth["files"]["feed"] == "activity"]
+    defective = set(truth["defects"]["file"])
+    superseded = set(truth["files"]["supersedes"].dropna())
+    return files[~files["path"].isin(defective | superseded) & files["supersedes"].isna()]
+
+
+def test_acts_per_member_and_month_equal_the_truth_on_clean_files(truth, warehouse):
+    """Exact: no linkage is involved in counting acts."""
+    expected = {(r["member_code"], r["month"]): r["acts"] for r in truth["indicators"]["activity_by_member_month"]}
+    clean = _clean_activity_files(truth)
+    assert len(clean) >= 10
+    loaded = dict(
+        ((member, month.strftime("%Y-%m")), int(acts))
+        for member, month, acts in warehouse.execute(
+            "select member_code, period_month, sum(acts_count) from marts.fct_service_acts group by 1, 2").fetchall()
+    )
+    compared = 0
+    for row in clean.itertuples():
+        key = (row.sender_code, row.month)
+        if key in expected:
+            assert loaded.get(key, 0) == expected[key], key
+            compared += 1
+    assert compared >= 10
+
+
+def test_people_served_within_the_linkage_error(run, truth, warehouse):
+    """Distinct people depend on linkage: the warehouse's person keys against the true persons behind
+    the loaded per-act rows (rejected files excluded), within 5 %."""
+    records = pd.read_parquet(run["settings"].truth_dir / "record_persons.parquet")
+    files = truth["files"]
+    per_act = files[(files["feed"] == "activity") & files["contract"].str.contains("per_")]
+    rejected = set(truth["indicators"]["defects"]["rejected_files"])
+    usable = records[records["file"].isin(set(per_act["path"]) - rejected)]
+    true_people = usable["person_id"].nunique()
+    measured = warehouse.execute(
+        "select count(distinct person_key) from marts.fct_service_acts where source_grain = 'act'").fetchone()[0]
+    assert true_people * 0.95 <= measured <= true_people * 1.05, (measured, true_people)
+
+
+def test_every_file_is_accounted_for_in_the_ledger(truth, warehouse):
+    received = warehouse.execute("select count(distinct file_name) from ops.load_ledger").fetchone()[0]
+    assert received == len(truth["files"])
+    read, loaded, quarantined = warehouse.execute(
+        "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from ops.load_ledger where status = 'loaded'"
+    ).fetchone()
+    assert read == loaded + quarantined
+
+
+def test_monthly_extract_is_written_audited_and_readable(run):
+    settings = run["settings"]
+    folder = latest_version_dir(settings.exports_dir, run["months"][-1])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "mensuel" and {d["name"] for d in manifest["datasets"]} >= {"suivi"}
+    suivi = pd.read_csv(folder / "suivi.csv", dtype={"code_territoire": str})
+    hidden = suivi[suivi["statut"] != "publie"]
+    assert len(hidden) > 0 and hidden["valeur"].isna().all()
+    people = suivi[(suivi["indicateur"] == "ACT_PEOPLE") & (suivi["statut"] == "publie")]
+    assert (people["valeur"].dropna() >= 5).all(), "no published count of people under the threshold"
+    schema = Schema.from_descriptor(json.loads((folder / "suivi.schema.json").read_text()))
+    report = Resource(path="suivi.csv", basepath=str(folder), schema=schema).validate()
+    assert report.valid
+    book = openpyxl.load_workbook(folder / manifest["workbook"]["file"])
+    assert "Définitions" in book.sheetnames and "Indicateurs de suivi" in book.sheetnames
+    marks = [c.value for row in book["Indicateurs de suivi"].iter_rows(min_row=2) for c in row if c.value == "s"]
+    assert marks, "hidden cells appear as 's' in the workbook"
+
+
+def test_written_extract_passes_the_independent_reaudit(run):
+    from pipelines.publication.datasets import Period, audit_written_extract
+
+    settings = run["settings"]
+    folder = latest_version_dir(settings.exports_dir, run["months"][-1])
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        assert audit_written_extract(con, folder, Period(run["months"][-1])) == {}
+
+
+def test_reaudit_catches_a_tampered_extract(run, tmp_path):
+    """Publishing one hidden cell of ACT_PEOPLE makes the audit fail: the check can fail."""
+    import shutil
+
+    from pipelines.publication.datasets import Period, audit_written_extract
+
+    settings = run["settings"]
+    source = latest_version_dir(settings.exports_dir, run["months"][-1])
+    tampered = tmp_path / "v001"
+    shutil.copytree(source, tampered)
+    suivi = pd.read_csv(tampered / "suivi.csv", dtype=str, keep_default_na=False)
+    target = suivi.index[(suivi["indicateur"] == "ACT_PEOPLE") & (suivi["statut"] == "secret_primaire")][0]
+    suivi.loc[target, "statut"] = "publie"
+    suivi.to_csv(tampered / "suivi.csv", index=False)
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        failures = audit_written_extract(con, tampered, Period(run["months"][-1]))
+    assert "suivi/ACT_PEOPLE" in failures
+
+
+def test_oref_snapshot_holds_marts_and_indicators_and_no_identifier(run):
+    from pipelines.privacy.identifier_scan import scan_duckdb
+
+    folder = current_snapshot(run["settings"].oref_dir)
+    with duckdb.connect(str(folder / SNAPSHOT_FILE), read_only=True) as snapshot:
+        schemas = {r[0] for r in snapshot.execute("select distinct table_schema from information_schema.tables").fetchall()}
+        assert schemas == {"seeds", "marts", "indicators"}
+        assert scan_duckdb(snapshot) == []
+    assert (folder / "catalogue_indicateurs.yml").exists()
+
+
+def test_schedules_ask_for_the_previous_month_and_year():
+    from dagster import build_schedule_context
+
+    from pipelines.definitions import defs
+
+    schedules = {schedule.name: schedule for schedule in defs.schedules}
+    monthly, yearly = schedules["monthly_region_extract"], schedules["yearly_region_extract"]
+    assert monthly.job_name == "spro_main" and yearly.job_name == "region_extract_yearly"
+    assert monthly(build_schedule_context(scheduled_execution_time=datetime(2026, 12, 5, 6))).partition_key == "2026-11"
+    assert monthly(build_schedule_context(scheduled_execution_time=datetime(2027, 1, 5, 6))).partition_key == "2026-12"
+    assert yearly(build_schedule_context(scheduled_execution_time=datetime(2027, 1, 15, 6))).partition_key == "2026"
+
+
+def test_yearly_extract_job_produces_the_extract(run):
+    from pipelines.runner import run_job
+
+    result = run_job("region_extract_yearly", run["settings"], partition_key="2025")
+    assert result.success
+    folder = latest_version_dir(run["settings"].exports_dir, "2025")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "annuel"
+    suivi = pd.read_csv(folder / "suivi.csv", dtype=str)
+    assert set(run["months"]) | {"2025"} <= set(suivi["periode"])
+
+
+def test_retention_job_runs_and_records_its_purge(run):
+    from pipelines.runner import run_job
+
+    assert run_job("retention_job", run["settings"]).success
+    with duckdb.connect(str(run["settings"].duckdb_path), read_only=True) as con:
+        rules = {r[0] for r in con.execute("select rule from ops.retention_audit").fetchall()}
+    assert {"psad_rio", "psad_followups", "activity_acts"} <= rules
