@@ -127,6 +127,20 @@ def docs() -> None:
     )
 
 
+@main.command()
+@click.option("--scale", default="region", show_default=True, type=click.Choice(["tiny", "small", "region"]))
+@click.option("--months", default=12, show_default=True)
+@click.option("--start", default="2025-01", show_default=True)
+@click.option("--workdir", default="/tmp/spro-bench", show_default=True, type=click.Path())
+def bench(scale: str, months: int, start: str, workdir: str) -> None:
+    """Speed and memory ratios at region scale (generation, ingestion vs bare read, dbt, linkage)."""
+    from pathlib import Path
+
+    from pipelines.bench import run_bench
+
+    run_bench(Path(workdir), scale, months, start)
+
+
 def _register_feature_commands() -> None:
     """Subcommands that live with their feature's package."""
     from pipelines.linkage.cli import link_command
