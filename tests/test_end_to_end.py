@@ -20,8 +20,9 @@ def run(demo_run):
     return demo_run
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def warehouse(run):
+    """Opened per test: a job that writes (retention) cannot run while this process holds a read-only one."""
     con = duckdb.connect(str(run["settings"].duckdb_path), read_only=True)
     yield con
     con.close()

@@ -10,7 +10,7 @@ import pytest
 from pipelines.config import load_settings
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def warehouse(demo_run):
     con = duckdb.connect(str(demo_run["settings"].duckdb_path), read_only=True)
     yield con
