@@ -64,28 +64,31 @@ def _publish_periods(context: AssetExecutionContext, periods: list[str]):
     )
 
 
-@asset(
-    key=MONTHLY_EXTRACT,
-    partitions_def=MONTHLY,
-    deps=INDICATOR_TABLES,
-    group_name="publication",
-    check_specs=[AssetCheckSpec(AUDIT_CHECK, asset=MONTHLY_EXTRACT, blocking=True, description=AUDIT_CHECK_DESCRIPTION)],
-    description="Extraction mensuelle des indicateurs pour la Région (XLSX, CSV, Parquet, manifeste), sous secret statistique.",
-)
-def region_extract_monthly(context: AssetExecutionContext):
-    yield from _publish_periods(context, context.partition_keys)
+def build_extract_asset(key: AssetKey, partitions_def, description: str):
+    """The Region's extract for each partition (month or year) of a run, with its blocking audit."""
+
+    @asset(
+        key=key,
+        partitions_def=partitions_def,
+        deps=INDICATOR_TABLES,
+        group_name="publication",
+        check_specs=[AssetCheckSpec(AUDIT_CHECK, asset=key, blocking=True, description=AUDIT_CHECK_DESCRIPTION)],
+        description=description,
+    )
+    def _extract(context: AssetExecutionContext):
+        yield from _publish_periods(context, context.partition_keys)
+
+    return _extract
 
 
-@asset(
-    key=YEARLY_EXTRACT,
-    partitions_def=YEARLY,
-    deps=INDICATOR_TABLES,
-    group_name="publication",
-    check_specs=[AssetCheckSpec(AUDIT_CHECK, asset=YEARLY_EXTRACT, blocking=True, description=AUDIT_CHECK_DESCRIPTION)],
-    description="Extraction annuelle des indicateurs pour la Région (mois et année), sous secret statistique.",
+region_extract_monthly = build_extract_asset(
+    MONTHLY_EXTRACT, MONTHLY,
+    "Extraction mensuelle des indicateurs pour la Région (XLSX, CSV, Parquet, manifeste), sous secret statistique.",
 )
-def region_extract_yearly(context: AssetExecutionContext):
-    yield from _publish_periods(context, context.partition_keys)
+region_extract_yearly = build_extract_asset(
+    YEARLY_EXTRACT, YEARLY,
+    "Extraction annuelle des indicateurs pour la Région (mois et année), sous secret statistique.",
+)
 
 
 @asset(
