@@ -178,3 +178,20 @@ def test_retention_job_runs_and_records_its_purge(run):
     with duckdb.connect(str(run["settings"].duckdb_path), read_only=True) as con:
         rules = {r[0] for r in con.execute("select rule from ops.retention_audit").fetchall()}
     assert {"psad_rio", "psad_followups", "activity_acts"} <= rules
+
+
+def test_reader_holding_the_oref_snapshot_is_undisturbed_by_a_full_run(run):
+    """The OREF keeps its snapshot open while the pipeline runs a month again, then sees the new one."""
+    from pipelines.runner import run_job
+
+    settings = run["settings"]
+    before = current_snapshot(settings.oref_dir)
+    reader = duckdb.connect(str(settings.oref_dir / "current" / SNAPSHOT_FILE), read_only=True)
+    rows = reader.execute("select count(*) from indicators.ind_suivi").fetchone()[0]
+    assert run_job("spro_main", settings, partition_key=run["months"][-1]).success
+    assert reader.execute("select count(*) from indicators.ind_suivi").fetchone()[0] == rows
+    reader.close()
+    after = current_snapshot(settings.oref_dir)
+    assert after != before, "the run published a new snapshot"
+    with duckdb.connect(str(settings.oref_dir / "current" / SNAPSHOT_FILE), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from indicators.ind_suivi").fetchone()[0] > 0

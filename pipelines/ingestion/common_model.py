@@ -66,7 +66,7 @@ TABLES: dict[str, list[Target]] = {
         "followup_6m_outcome_code:code", "referred_member_code:code", "comment:string",
     )],
     "lorfolio_events": [_t(s) for s in (
-        "event_time:datetime", "account_id:string", "action:code", "bassin_code:code",
+        "event_time:datetime", "account_id:string:personal", "action:code", "bassin_code:code",
         "birth_year:integer", "sex_code:code",
     )],
     "events": [_t(s) for s in (

@@ -227,7 +227,7 @@ def build_raw_warehouse(path: str) -> None:
          "followup_6m_outcome_code": f6, **_lineage(f"PSAD01_2025-{m:02d}_suivi.csv", i, 1, m, "PSAD01")}
         for m, rows in FOLLOWUPS.items() for i, (ine, ident, attempt, contact, outcome, f3, f6) in enumerate(rows, 1)])
     _insert(con, "raw.lorfolio_events", [
-        {"event_time": t, "account_id": account, "action": action, "bassin_code": "07", "birth_year": 2005,
+        {"event_time": t, "account_id_pseudo": account, "action": action, "bassin_code": "07", "birth_year": 2005,
          "sex_code": "F", **_lineage(f"lorfolio_2025-{t.month:02d}.jsonl", i, 1, t.month, "REGION")}
         for i, (t, account, action) in enumerate(LORFOLIO, 1)])
     _insert(con, "raw.events", [

@@ -7,7 +7,7 @@ source as (
 
 final as (
     select
-        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(account_id_pseudo as {{ dbt.type_string() }}) as account_id,
         cast(event_time as {{ dbt.type_timestamp() }}) as event_time,
         cast(event_time as date) as event_date,
         cast(period_month as date) as period_month,
