@@ -47,7 +47,7 @@ def run_demo(settings: Settings, scale: str = DEMO_SCALE, months: int = DEMO_MON
 
     settings.ensure_dirs()
     key = load_key()
-    click.echo(f"Clé de pseudonymisation : {key.message}")
+    click.echo(f"Clé de pseudonymisation : {key.message or f'{key.path} (empreinte {key.key_id})'}")
 
     click.echo(f"1/3 Génération d'une région synthétique ({scale}, {months} mois depuis {start}, graine {seed})…")
     generate_demo_feeds(settings, scale, months, start, seed)

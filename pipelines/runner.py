@@ -13,8 +13,17 @@ from dagster import DagsterInstance, ExecuteInProcessResult
 from pipelines.config import Settings, load_settings
 
 
+DAGSTER_YAML = """# Dagster instance of the warehouse (created by `spro`): local storage under this folder.
+telemetry:
+  enabled: false
+"""
+
+
 def dagster_instance(settings: Settings) -> DagsterInstance:
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     return DagsterInstance.get()
 
@@ -35,6 +44,8 @@ def run_job(job_name: str, settings: Settings | None = None, **kwargs) -> Execut
     from pipelines.definitions import defs  # imported late: it parses the dbt manifest
 
     job = defs.resolve_job_def(job_name)
+    # The full event log is in the run history (make ui); the terminal only gets warnings and errors.
+    kwargs.setdefault("run_config", {"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     result = job.execute_in_process(instance=dagster_instance(settings), **kwargs)
     if not result.success:
         raise RuntimeError(f"Dagster job {job_name!r} failed (run {result.run_id})")
