@@ -1,3 +1,5 @@
+{#- Shown in Dagster as an asset check of marts.fct_service_acts. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_service_acts'}}}) }}
 {#- No act is lost or counted twice between staging and the fact table: the acts of the per-act
     exports plus the declared acts of the aggregate exports equal the sum of fct_service_acts. -#}
 with

@@ -1,3 +1,5 @@
+{#- Shown in Dagster as an asset check of indicators.ind_suivi_totals. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'ind_suivi_totals'}}}) }}
 {#- Every indicator expressed as a part (unit 'part' in the catalogue) lies between 0 and 1, at every
     grain of the three families and their totals. -#}
 with

@@ -1,3 +1,5 @@
+{#- Shown in Dagster as an asset check of indicators.ind_suivi. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'ind_suivi'}}}) }}
 {#- Every indicator row names a catalogue indicator of the same family: a model that computes a code
     absent from dbt_project/indicators/catalogue.yml, or files it under another family, fails. -#}
 with
