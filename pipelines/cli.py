@@ -110,9 +110,12 @@ def serve(port: int) -> None:
 @main.command()
 def docs() -> None:
     """Generate the dbt documentation site (lineage, columns, the indicators' definitions)."""
-    from pipelines.dbt.project import prepare_manifest, spro_dbt_project
     from dagster_dbt import DbtCliResource
 
+    from pipelines.dbt.project import prepare_manifest, spro_dbt_project
+    from pipelines.indicators.render import write_generated
+
+    write_generated()  # the catalogue's definitions as dbt docs blocks, so the site shows them
     prepare_manifest(spro_dbt_project)
     settings = load_settings()
     settings.ensure_dirs()
