@@ -195,3 +195,16 @@ def test_reader_holding_the_oref_snapshot_is_undisturbed_by_a_full_run(run):
     assert after != before, "the run published a new snapshot"
     with duckdb.connect(str(settings.oref_dir / "current" / SNAPSHOT_FILE), read_only=True) as fresh:
         assert fresh.execute("select count(*) from indicators.ind_suivi").fetchone()[0] > 0
+
+
+def test_nominative_files_left_the_inbox_for_the_restricted_archive(run, truth):
+    """RIO lists and PSAD follow-ups are not kept in the inbox once processed (owner-only archive)."""
+    settings = run["settings"]
+    assert not list((settings.inbox_dir / "rio").glob("*.csv"))
+    assert not list((settings.inbox_dir / "psad").glob("*.csv"))
+    archived = sorted((settings.archive_dir / "rio").glob("*.csv"))
+    expected = truth["files"][truth["files"]["feed"] == "rio"]
+    assert len(archived) == len(expected)
+    assert all(path.stat().st_mode & 0o077 == 0 for path in archived)
+    assert (settings.archive_dir / "rio").stat().st_mode & 0o077 == 0
+    assert list((settings.inbox_dir / "activity").glob("*")), "member activity files are not nominative: kept"

@@ -11,6 +11,11 @@ import duckdb
 
 from pipelines.ingestion.common_model import TABLES, create_table_sql, stored_columns
 
+try:
+    from pipelines.privacy.pseudonymize import TOKEN_LIST_COLUMNS
+except ImportError:  # pragma: no cover - same fallback as pseudonymise_at_door
+    TOKEN_LIST_COLUMNS = ("surname_deletions", "first_name_deletions")
+
 LEDGER_DDL = """
 create table if not exists ops.load_ledger (
     ledger_id VARCHAR primary key,
@@ -76,14 +81,29 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, personal_by_table: dict[str, s
                 con.execute(f'alter table raw.{table} add column "{name}" {kind}')
 
 
+def _token_column_type(column: str) -> str:
+    if column == "birth_day_month_ambiguous":
+        return "BOOLEAN"
+    if column in TOKEN_LIST_COLUMNS:   # typo-tolerant tokens: a list of tokens per row
+        return "VARCHAR[]"
+    return "VARCHAR"
+
+
 def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]) -> None:
-    columns = ", ".join(
-        f'"{c}" {"BOOLEAN" if c == "birth_day_month_ambiguous" else "VARCHAR"}' for c in token_columns)
+    """Create ops.identity_tokens; add token columns a newer pseudonymize.py produces to an existing
+    table (e.g. the typo-tolerant list columns), so that older warehouses keep loading."""
+    columns = ", ".join(f'"{c}" {_token_column_type(c)}' for c in token_columns)
     con.execute(
         "create table if not exists ops.identity_tokens (table_name VARCHAR, source_file VARCHAR, "
         "file_sha256 VARCHAR, sender_code VARCHAR, period_month DATE, source_row BIGINT, "
         f"person_pseudo VARCHAR, {columns})"
     )
+    existing = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema='ops' and table_name='identity_tokens'"
+    ).fetchall()}
+    for column in token_columns:
+        if column not in existing:
+            con.execute(f'alter table ops.identity_tokens add column "{column}" {_token_column_type(column)}')
 
 
 def previous_receipts(con, sha256: str, feed: str, sender: str, month) -> list[tuple]:

@@ -14,6 +14,7 @@ import duckdb
 
 from pipelines.config import Settings
 from pipelines.ingestion import ledger
+from pipelines.ingestion.archive import archive_file, should_archive
 from pipelines.ingestion.contracts import load_contracts
 from pipelines.ingestion.inbox import InboxFile, scan_inbox
 from pipelines.ingestion.loader import FileOutcome, IngestContext, prepare_files, process_file
@@ -99,6 +100,8 @@ def _ingest_one(settings: Settings, con, f: InboxFile, ctx: IngestContext, prepa
     outcome = process_file(con, f, ctx, prepared)
     if outcome.status != "already":
         write_report(settings.reports_dir, outcome)
+    if should_archive(f.feed, outcome.status) and f.path.exists():
+        archive_file(f.path, f.name, settings.archive_dir)
     log.info("%s: %s (%s lues, %s chargées, %s écartées)", f.name, outcome.status,
              outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined)
     return outcome

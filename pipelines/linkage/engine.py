@@ -54,7 +54,10 @@ def score_pairs(records: pd.DataFrame, within_group: bool = False, train: bool =
         db_api = DuckDBAPI(con)
         settings = model.settings(within_group=within_group)
         settings["additional_columns_to_retain"] = ["source_group", "ine_pseudo"]
-        table = db_api.register(records[model.LINK_COLUMNS], table_name="identities")
+        con.register("_spro_records", records[model.LINK_COLUMNS])
+        con.execute(f"create table spro_identities as {model.typed_records_sql('_spro_records')}")
+        con.unregister("_spro_records")
+        table = db_api.register("spro_identities", table_name="identities")
         linker = Linker(table, settings, log_level=None)
         started = time.perf_counter()
         report = model.train(linker, len(records), within_group=within_group) if train else model.TrainingReport(

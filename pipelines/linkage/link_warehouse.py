@@ -86,7 +86,9 @@ def identities_from_tokens(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ine_parts.append(f"case when table_name in {INE_TABLES!r} then {key} end")
     ine = f"coalesce({', '.join(ine_parts)})" if ine_parts else "cast(null as varchar)"
     sender = "sender_code" if "sender_code" in columns else "cast(null as varchar)"
-    tokens = [c if c in columns else f"cast(null as varchar) as {c}" for c in model.TOKEN_COLUMNS]
+    tokens = [c if c in columns else
+              f"cast(null as {'varchar[]' if c in model.LIST_TOKEN_COLUMNS else 'varchar'}) as {c}"
+              for c in model.TOKEN_COLUMNS]
     names = model.TOKEN_COLUMNS
     nonnull = " + ".join(f"({c} is not null)::int" for c in names)
     sql = f"""

@@ -22,6 +22,7 @@ from pipelines.privacy.pseudonymize import (
     bassin_series,
     clear_token_parts,
     comparison_tokens,
+    deletion_neighbourhood,
     comparison_tokens_frame,
     person_id_domain,
     pseudonym,
@@ -175,10 +176,62 @@ def test_tokens_frame_matches_row_tokens_and_holds_no_clear_value():
                                r["residence_commune_insee"], today=TODAY)
         )
         clear |= {str(v) for v in parts.values() if isinstance(v, str)}
+        clear |= {str(e) for v in parts.values() if isinstance(v, tuple) for e in v}
     clear -= set(DATE_REASONS_FR)  # reason codes are the only clear strings, and hold nothing personal
     values = {str(v) for v in out.to_numpy().ravel() if isinstance(v, str)}
+    values |= {str(e) for v in out.to_numpy().ravel() if isinstance(v, tuple) for e in v}
     assert not values & clear
     assert comparison_tokens_frame(df.iloc[:0], KEY).empty
+
+
+def test_deletion_neighbourhood():
+    assert deletion_neighbourhood("DUPONT") == ("DPONT", "DUONT", "DUPNT", "DUPON", "DUPONT", "DUPOT", "UPONT")
+    assert deletion_neighbourhood("ANNA") == ("ANA", "ANN", "ANNA", "NNA")  # distinct only
+    assert deletion_neighbourhood("LI") == ("LI",)  # too short: no deletions
+    assert deletion_neighbourhood("") is None and deletion_neighbourhood(None) is None
+
+
+def _shares(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:
+    return bool(a and b and set(a) & set(b))
+
+
+def test_deletion_tokens_tolerate_one_edit():
+    dupont = _tokens(last_name="Dupont", first_names="Martin")
+    dupond = _tokens(last_name="DUPOND", first_names="Martine")           # substitution at the end
+    dupomt = _tokens(last_name="DUPOMT", first_names="MARTIN")            # substitution inside
+    durand = _tokens(last_name="DURAND", first_names="Paul")
+    assert dupont.surname_birth_compact != dupond.surname_birth_compact
+    assert _shares(dupont.surname_deletions, dupond.surname_deletions)
+    assert _shares(dupont.surname_deletions, dupomt.surname_deletions)
+    assert not _shares(dupont.surname_deletions, durand.surname_deletions)
+    # insertion: MARTIN / MARTINE (surname and first name)
+    assert _shares(_tokens(last_name="MARTIN").surname_deletions, _tokens(last_name="MARTINE").surname_deletions)
+    assert _shares(dupont.first_name_deletions, dupond.first_name_deletions)
+    assert not _shares(dupont.first_name_deletions, durand.first_name_deletions)
+    # sorted hex tokens, in their own domain (never equal to a full-name token)
+    assert list(dupont.surname_deletions) == sorted(dupont.surname_deletions)
+    assert all(len(t) == 64 and int(t, 16) >= 0 for t in dupont.surname_deletions)
+    assert dupont.surname_birth_compact not in dupont.surname_deletions
+    assert pseudonym(KEY, "surname_del", "DUPON") in dupont.surname_deletions
+    # usage and birth names both contribute (a typo in a married name meets the birth name)
+    married = _tokens(last_name="DURANT épouse DUPONT")
+    assert _shares(married.surname_deletions, durand.surname_deletions)
+    assert _shares(married.surname_deletions, dupont.surname_deletions)
+    # another key: unrelated tokens
+    other = comparison_tokens(normalize_identity(last_name="Dupont", first_names="Martin", today=TODAY), OTHER_KEY)
+    assert not _shares(other.surname_deletions, dupont.surname_deletions)
+    assert not _shares(other.first_name_deletions, dupont.first_name_deletions)
+    assert _tokens(last_name=None, first_names=None).surname_deletions is None
+
+
+def test_deletion_tokens_frame_matches_row_tokens():
+    df = pd.DataFrame({"last_name": ["Dupont", "DUPOND", None], "first_names": ["Martin", "Martine", None]})
+    out = comparison_tokens_frame(df, KEY, today=TODAY)
+    for i, name in enumerate(["Dupont", "DUPOND"]):
+        row = _tokens(last_name=name, first_names=df.loc[i, "first_names"])
+        assert out.loc[i, "surname_deletions"] == row.surname_deletions
+        assert out.loc[i, "first_name_deletions"] == row.first_name_deletions
+    assert out.loc[2, "surname_deletions"] is None
 
 
 @pytest.mark.parametrize(
