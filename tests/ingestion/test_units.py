@@ -152,3 +152,26 @@ def test_sensor_plans_one_run_per_touched_month(tmp_path):
     changed, _, _ = plan_runs(files, {**cursor, "rio/b": "0:0"}, {"2025-01"})
     assert changed == {"2025-01": {"raw_rio"}}
     assert fingerprint(paths[0]).startswith("1:")
+
+
+def test_tokens_table_stores_deletion_tokens_as_lists_and_upgrades_old_tables():
+    import duckdb
+
+    from pipelines.ingestion import ledger
+    from pipelines.ingestion.loader import _insert_frame
+    from pipelines.privacy.pseudonymize import TOKEN_COLUMNS, comparison_tokens_frame
+
+    con = duckdb.connect(":memory:")
+    con.execute("create schema ops")
+    ledger.ensure_tokens_table(con, ["surname_birth"])          # a table made before the list columns
+    tokens = comparison_tokens_frame(pd.DataFrame({"last_name": ["DUPONT", None], "first_names": ["Luc", None]}),
+                                     b"k" * 32)
+    ledger.ensure_tokens_table(con, list(tokens.columns))
+    types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                             "where table_schema = 'ops' and table_name = 'identity_tokens'").fetchall())
+    assert types["surname_deletions"] == "VARCHAR[]" and types["first_name_deletions"] == "VARCHAR[]"
+    assert set(TOKEN_COLUMNS) <= set(types)
+    _insert_frame(con, "ops.identity_tokens", tokens.assign(person_pseudo="p"), [*tokens.columns, "person_pseudo"])
+    rows = con.execute("select len(surname_deletions), first_name_deletions from ops.identity_tokens "
+                       "order by 1 nulls last").fetchall()
+    assert rows[0][0] == 7 and rows[1] == (None, None)

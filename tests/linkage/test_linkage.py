@@ -198,3 +198,28 @@ def test_spro_link_on_two_small_csvs(tmp_path):
     correct = np.array([true_left[a] == true_right[b] for a, b in zip(pairs["left_id"], pairs["right_id"])])
     assert correct.mean() >= 0.97
     assert correct.sum() >= 0.80 * len(left)
+
+
+def test_one_edit_levels_and_tables_without_deletion_tokens():
+    levels = {c["output_column_name"]: [lv["label_for_charts"] for lv in c["comparison_levels"]]
+              for c in model.comparisons()}
+    assert levels["surname"][-2:] == ["surname one edit apart", "else"]
+    assert levels["first_names"][-2:] == ["first first-name one edit apart", "else"]
+    # A typo'd surname (DUPOMT) is 'one edit apart' from DUPONT, not 'else'.
+    ids = _with_keys(pd.DataFrame([
+        {"sender_code": "CIO1", "member_person_id": "1", "last_name": "Dupont", "first_names": "Camille",
+         "birth_date": "04/05/2006", "sex_code": "F", "residence_commune_insee": "57463"},
+        {"sender_code": "ML2", "member_person_id": "2", "last_name": "DUPOMT", "first_names": "Camilla",
+         "birth_date": "04/05/2006", "sex_code": "F", "residence_commune_insee": "57463"},
+    ]))
+    con = _warehouse(ids)
+    linked_now = link_identities(con, train=False)
+    assert linked_now.persons == 1 and linked_now.probabilistic_links == 1
+    # Same pair from an ops.identity_tokens written before the deletion tokens existed (null lists):
+    # it still runs, but both typos fall to 'else' and the pair is no longer linked.
+    old = duckdb.connect(":memory:")
+    old.execute("create schema ops")
+    old.register("_t", tokens_table_from_identities(ids, KEY).drop(columns=model.LIST_TOKEN_COLUMNS))
+    old.execute("create table ops.identity_tokens as select * from _t")
+    without = link_identities(old, train=False)
+    assert without.identities == 2 and without.persons == 2
