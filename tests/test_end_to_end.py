@@ -208,3 +208,14 @@ def test_nominative_files_left_the_inbox_for_the_restricted_archive(run, truth):
     assert all(path.stat().st_mode & 0o077 == 0 for path in archived)
     assert (settings.archive_dir / "rio").stat().st_mode & 0o077 == 0
     assert list((settings.inbox_dir / "activity").glob("*")), "member activity files are not nominative: kept"
+
+
+def test_cio_acts_and_rio_lists_link_through_the_ine_pseudonym(warehouse):
+    """The INE's keyed pseudonym reaches the identity tokens on both sides: deterministic links exist."""
+    carried = warehouse.execute(
+        "select count(*) from ops.identity_tokens where table_name = 'activity_acts' and ine_pseudo is not null"
+    ).fetchone()[0]
+    assert carried > 0
+    deterministic = warehouse.execute(
+        "select count(*) from ops.person_links where link_method like 'deterministic_ine%'").fetchone()[0]
+    assert deterministic > 0

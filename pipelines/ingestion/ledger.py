@@ -96,11 +96,13 @@ def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]
     con.execute(
         "create table if not exists ops.identity_tokens (table_name VARCHAR, source_file VARCHAR, "
         "file_sha256 VARCHAR, sender_code VARCHAR, period_month DATE, source_row BIGINT, "
-        f"person_pseudo VARCHAR, {columns})"
+        f"person_pseudo VARCHAR, ine_pseudo VARCHAR, {columns})"
     )
     existing = {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema='ops' and table_name='identity_tokens'"
     ).fetchall()}
+    if "ine_pseudo" not in existing:
+        con.execute("alter table ops.identity_tokens add column ine_pseudo VARCHAR")
     for column in token_columns:
         if column not in existing:
             con.execute(f'alter table ops.identity_tokens add column "{column}" {_token_column_type(column)}')

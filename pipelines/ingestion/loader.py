@@ -261,9 +261,12 @@ def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, out
                 tokens_ready = True
             person = stored["member_person_id_pseudo"] if "member_person_id_pseudo" in stored.columns else (
                 stored["ine_pseudo"] if "ine_pseudo" in stored.columns else None)
+            # The INE pseudonym travels with the tokens: it is the deterministic link between the
+            # CIO's acts and the RIO lists (same keyed domain on both sides).
+            ine = stored["ine_pseudo"].to_numpy() if "ine_pseudo" in stored.columns else None
             tk = tokens.assign(table_name=table, source_file=f.name, file_sha256=sha, sender_code=f.sender,
                                period_month=month_date, source_row=good.index.to_numpy(dtype="int64"),
-                               person_pseudo=None if person is None else person.to_numpy())
+                               person_pseudo=None if person is None else person.to_numpy(), ine_pseudo=ine)
             _insert_frame(con, "ops.identity_tokens", tk, list(tk.columns))
     # A header with no data row is accepted: a member with no activity that month says so. Only a file
     # without even a header (0 bytes) is an EMPTY_FILE rejection (raised by the readers).
