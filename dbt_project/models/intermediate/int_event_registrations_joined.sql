@@ -14,33 +14,15 @@ satisfaction as (
 ),
 
 latest_events as (
-    select * from (
-        select
-            events.*,
-            row_number() over (partition by event_id order by period_month desc, source_row desc) as record_rank
-        from events
-    ) as ranked
-    where record_rank = 1
+    {{ spro_latest_record('events', 'event_id') }}
 ),
 
 latest_registrations as (
-    select * from (
-        select
-            registrations.*,
-            row_number() over (partition by registration_id order by period_month desc, source_row desc) as record_rank
-        from registrations
-    ) as ranked
-    where record_rank = 1
+    {{ spro_latest_record('registrations', 'registration_id') }}
 ),
 
 latest_answers as (
-    select * from (
-        select
-            satisfaction.*,
-            row_number() over (partition by registration_id order by period_month desc, source_row desc) as record_rank
-        from satisfaction
-    ) as ranked
-    where record_rank = 1
+    {{ spro_latest_record('satisfaction', 'registration_id') }}
 ),
 
 final as (

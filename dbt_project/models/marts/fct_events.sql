@@ -14,13 +14,7 @@ bassins as (
 ),
 
 latest_events as (
-    select * from (
-        select
-            events.*,
-            row_number() over (partition by event_id order by period_month desc, source_row desc) as record_rank
-        from events
-    ) as ranked
-    where record_rank = 1
+    {{ spro_latest_record('events', 'event_id') }}
 ),
 
 per_event as (
