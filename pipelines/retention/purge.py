@@ -6,7 +6,9 @@ Rules (docs/architecture.md, ../shared/BRIEF.md "Personal data"):
   person still being followed keeps their whole history;
 - other pseudonymised person-level data (service acts, registrations, Lorfolio events): a
   configurable number of years after the row's date (`SPRO_RETENTION_YEARS`, default 5);
-- aggregates (monthly counts, indicators) are kept.
+- aggregates (monthly counts, indicators) are kept;
+- the monthly incremental dbt tables that hold person-level rows follow the same horizon (the other
+  dbt tables are rebuilt from the raw tables at every run).
 The restricted archive of received nominative files follows the PSAD rule by file month.
 
 Every run writes one row per rule into `ops.retention_audit` (rows deleted, cutoff, run time), even
@@ -58,6 +60,9 @@ def _psad_last_contact_sql() -> str:
     """
 
 
+_PERSON_ACT_DATE = "case when person_key is not null then coalesce(act_date, period_month) end"
+
+
 def default_rules(other_years: int) -> list[RetentionRule]:
     psad = _psad_last_contact_sql()
     return [
@@ -71,6 +76,19 @@ def default_rules(other_years: int) -> list[RetentionRule]:
                       description_fr=f"Inscriptions aux événements : {other_years} ans"),
         RetentionRule("lorfolio_events", "raw.lorfolio_events", other_years, "period_month",
                       description_fr=f"Journaux Lorfolio : {other_years} ans"),
+        # The monthly incremental dbt tables keep past months until a full refresh: they are purged
+        # by the same horizon. Aggregate rows (no person) have a null date here and are kept.
+        *[
+            RetentionRule(f"dbt_{table.split('.')[1]}", table, other_years, date_sql,
+                          description_fr=f"Table dbt incrémentale {table} : {other_years} ans")
+            for table, date_sql in (
+                ("intermediate.int_service_acts_unified", _PERSON_ACT_DATE),
+                ("marts.fct_service_acts", _PERSON_ACT_DATE),
+                ("intermediate.int_episodes_grouped", "period_month"),
+                ("intermediate.int_redirections_matched", "redirect_date"),
+                ("marts.fct_redirections", "redirect_date"),
+            )
+        ],
     ]
 
 

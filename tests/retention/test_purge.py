@@ -21,6 +21,12 @@ def con(tmp_path):
     con.execute("""create table raw.psad_followups (ine_pseudo varchar, identified_date date, contact_attempt_date date,
                    contact_date date, outcome_date date, period_month date)""")
     con.execute("create table raw.activity_acts (identity_key varchar, act_date date, period_month date)")
+    con.execute("create schema marts")
+    con.execute("create table marts.fct_service_acts (person_key varchar, act_date date, period_month date, acts_count bigint)")
+    # An old act of a person (past due) and an old aggregate row of an aggregate-only member (kept).
+    con.execute("""insert into marts.fct_service_acts values
+        ('p1', date '2020-01-15', date '2020-01-01', 1), (null, null, date '2020-01-01', 42),
+        ('p2', date '2025-06-01', date '2025-06-01', 1)""")
     # Young person A: listed in 2023, last contact 2024-02-10 -> past due (cutoff 2024-11-28).
     # Young person B: listed in 2023 too, but still contacted in 2025 -> whole history kept.
     con.execute("""insert into raw.rio_entries values
@@ -52,6 +58,8 @@ def test_purge_removes_exactly_what_is_past_due_and_records_it(con):
     assert con.execute("select distinct ine_pseudo from raw.rio_entries").fetchall() == [("B",)]
     assert con.execute("select count(*) from raw.psad_followups where ine_pseudo = 'B'").fetchone()[0] == 2
     assert con.execute("select identity_key from raw.activity_acts").fetchall() == [("z",)]
+    assert deleted["dbt_fct_service_acts"] == 1
+    assert con.execute("select count(*), sum(acts_count) from marts.fct_service_acts").fetchone() == (2, 43)
     recorded = con.execute("select rule, rows_deleted, cutoff from ops.retention_audit order by rule").fetchall()
     assert ("activity_acts", 2, date(2021, 11, 28)) in recorded
 
