@@ -219,3 +219,12 @@ def test_cio_acts_and_rio_lists_link_through_the_ine_pseudonym(warehouse):
     deterministic = warehouse.execute(
         "select count(*) from ops.person_links where link_method like 'deterministic_ine%'").fetchone()[0]
     assert deterministic > 0
+
+
+def test_member_reports_hold_no_direct_identifier(run):
+    """What members download about their files (quarantined rows included) passes the identifier scan."""
+    from pipelines.privacy.identifier_scan import scan_files
+
+    reports = sorted(run["settings"].reports_dir.rglob("*.json"))
+    assert len(reports) > 50
+    assert scan_files(reports) == []
