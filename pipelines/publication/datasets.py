@@ -46,6 +46,8 @@ LEVELS_FR = {"bassin": "bassin", "agency": "agence", "departement": "departement
 # Codes are made unique across levels for the disclosure engine (a bassin and a département can
 # both be "08").
 LEVEL_PREFIX = {"bassin": "B:", "agency": "A:", "departement": "D:", "region": ""}
+LEVEL_OF_PREFIX = {prefix: level for level, prefix in LEVEL_PREFIX.items() if prefix}
+LEVEL_OF_FR = {fr: level for level, fr in LEVELS_FR.items()}
 REGION_CODE = "GE"
 REGION_LABEL = "Grand Est"
 ALL_NETWORKS = "TOUS"
@@ -164,14 +166,18 @@ def protection_tables(rows: pd.DataFrame, indicator: Indicator, geo: Dimension, 
     leaf_frame = leaves[columns].copy()
     leaf_frame["people"] = leaves["numerator"].fillna(0).astype(float).to_numpy()
     frame = build_margins(leaf_frame, dimensions, "people")
-    actual = mine.set_index(columns)["numerator"].astype(float)
+    actual = pd.Series(mine["numerator"].astype(float).to_numpy(), index=_cell_index(mine, columns))
     actual = actual[~actual.index.duplicated()]
-    keys = pd.MultiIndex.from_frame(frame[columns]) if len(columns) > 1 else pd.Index(frame[columns[0]])
-    real = actual.reindex(keys).to_numpy()
+    real = actual.reindex(_cell_index(frame, columns)).to_numpy()
     threshold = indicator.disclosure_threshold
     frame["forced_primary"] = (real > 0) & (real < threshold)
     return [DisclosureTable(indicator.code, frame, dimensions, "people", threshold=threshold,
                             forced_primary_column="forced_primary", measure_key=indicator.code)]
+
+
+def _cell_index(frame: pd.DataFrame, dims: list[str]) -> pd.Index:
+    """The cells' coordinates as an index (a plain index for one dimension, a MultiIndex otherwise)."""
+    return pd.MultiIndex.from_frame(frame[dims]) if len(dims) > 1 else pd.Index(frame[dims[0]])
 
 
 def _hidden_cells_missing_from_rows(rows: pd.DataFrame, result, tables: list[DisclosureTable]) -> pd.DataFrame:
@@ -193,7 +199,7 @@ def _hidden_cells_missing_from_rows(rows: pd.DataFrame, result, tables: list[Dis
             if tuple(values[d] for d in dims) in present:
                 continue
             geo_code = values["geo"]
-            level = "region" if geo_code == REGION_CODE else {v: k for k, v in LEVEL_PREFIX.items() if v}[geo_code[:2]]
+            level = "region" if geo_code == REGION_CODE else LEVEL_OF_PREFIX[geo_code[:2]]
             reseau = values.get("reseau", ALL_NETWORKS)
             periode = values.get("periode", mine["periode"].iloc[0] if len(mine) else "")
             added.append({
@@ -213,18 +219,10 @@ def _statuses_from_protection(rows: pd.DataFrame, result, tables: list[Disclosur
         protected = result.table(table.name)
         dims = table.dimension_names
         mine = rows["indicator_code"] == table.name
-        key = rows.loc[mine, "geo"].astype(str)
-        lookup_columns = {"geo": key}
-        if "reseau" in dims:
-            lookup_columns["reseau"] = rows.loc[mine, "reseau"]
-        else:
+        if "reseau" not in dims:
             mine &= rows["reseau"] == ALL_NETWORKS
-        if "periode" in dims:
-            lookup_columns["periode"] = rows.loc[mine, "periode"]
-        index = pd.MultiIndex.from_frame(protected[dims]) if len(dims) > 1 else pd.Index(protected[dims[0]])
-        found = pd.Series(protected["status"].to_numpy(), index=index)
-        wanted = rows.loc[mine, dims]
-        keys = pd.MultiIndex.from_frame(wanted) if len(dims) > 1 else pd.Index(wanted[dims[0]])
+        found = pd.Series(protected["status"].to_numpy(), index=_cell_index(protected, dims))
+        keys = _cell_index(rows.loc[mine], dims)
         status.loc[mine] = found.reindex(keys).fillna(STATUS_PUBLISHED).to_numpy()
     return status
 
@@ -356,7 +354,7 @@ def _cell_keys(table: DisclosureTable) -> list[tuple]:
 
 def _published_status_lookup(published: pd.DataFrame, table: DisclosureTable) -> dict[tuple, str]:
     geo_codes = [
-        REGION_CODE if level == "region" else LEVEL_PREFIX[{v: k for k, v in LEVELS_FR.items()}[level]] + code
+        REGION_CODE if level == "region" else LEVEL_PREFIX[LEVEL_OF_FR[level]] + code
         for level, code in zip(published["niveau_territoire"], published["code_territoire"])
     ]
     columns = {"geo": geo_codes, "reseau": published["reseau"].tolist(), "periode": published["periode"].tolist()}
