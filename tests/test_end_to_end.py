@@ -114,6 +114,13 @@ def test_written_extract_passes_the_independent_reaudit(run):
     folder = latest_version_dir(settings.exports_dir, run["months"][-1])
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         assert audit_written_extract(con, folder, Period(run["months"][-1])) == {}
+    # Anyone holding the extract alone can re-run the audit: manifest + CSV, no warehouse.
+    from pipelines.publication.reaudit import audit_extract_folder, small_counts_published
+
+    reports = audit_extract_folder(folder)
+    assert set(reports) >= {"suivi"} and all(report.passed for report in reports.values())
+    assert sum(len(report.hidden) for report in reports.values()) > 20
+    assert small_counts_published(folder) == {}
 
 
 def test_reaudit_catches_a_tampered_extract(run, tmp_path):
@@ -169,6 +176,57 @@ def test_yearly_extract_job_produces_the_extract(run):
     assert manifest["kind"] == "annuel"
     suivi = pd.read_csv(folder / "suivi.csv", dtype=str)
     assert set(run["months"]) | {"2025"} <= set(suivi["periode"])
+    _assert_shared_cells_agree_with_the_monthly_extracts(run, folder)
+
+
+def _assert_shared_cells_agree_with_the_monthly_extracts(run, yearly_folder):
+    """The yearly extract publishes a month's all-network cell exactly when the monthly one did, and
+    the attacker holding every extract of the year recomputes no hidden cell; a tampered status fails."""
+    import shutil
+
+    from pipelines.publication.datasets import Period, audit_written_extract
+    from pipelines.publication.reaudit import audit_extract_folder
+
+    settings = run["settings"]
+    monthly_folders = [latest_version_dir(settings.exports_dir, month) for month in run["months"]]
+    key = ["indicateur", "periode", "niveau_territoire", "code_territoire"]
+    yearly = pd.read_csv(yearly_folder / "suivi.csv", dtype=str, keep_default_na=False)
+    shared = 0
+    for month in run["months"]:
+        monthly = pd.read_csv(latest_version_dir(settings.exports_dir, month) / "suivi.csv", dtype=str,
+                              keep_default_na=False)
+        both = monthly[monthly["reseau"] == "TOUS"].merge(yearly, on=key, suffixes=("_m", "_y"))
+        assert len(both) > 0
+        shared += len(both)
+        disagree = both[(both["statut_m"] == "publie") != (both["statut_y"] == "publie")]
+        assert disagree.empty, disagree[key + ["statut_m", "statut_y"]].head().to_string()
+    hidden_shared = yearly[(yearly["periode"] == run["months"][0]) & (yearly["statut"] != "publie")
+                           & (yearly["indicateur"] == "ACT_PEOPLE")]
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        assert audit_written_extract(con, yearly_folder, Period("2025"), settings.exports_dir) == {}
+        for month in run["months"]:
+            folder = latest_version_dir(settings.exports_dir, month)
+            assert audit_written_extract(con, folder, Period(month), settings.exports_dir) == {}
+        assert len(hidden_shared) > 0, "tiny data always hides some bassin-month counts of people"
+        tampered = yearly_folder.parent / ".tampered-test"
+        shutil.copytree(yearly_folder, tampered)
+        try:
+            yearly.loc[hidden_shared.index[0], "statut"] = "publie"
+            yearly.to_csv(tampered / "suivi.csv", index=False)
+            failures = audit_written_extract(con, tampered, Period("2025"), settings.exports_dir)
+            # The same check from the published files alone (manifests + CSV, no warehouse).
+            yearly.loc[hidden_shared.index[0], "valeur"] = "3"
+            yearly.to_csv(tampered / "suivi.csv", index=False)
+            tampered_files = audit_extract_folder(*monthly_folders, tampered)["suivi"]
+        finally:
+            shutil.rmtree(tampered)
+        assert "suivi/ACT_PEOPLE" in failures
+        assert not tampered_files.passed
+        assert "publiée dans une autre table" in set(tampered_files.failures["reason"])
+    assert shared > 100
+    report = audit_extract_folder(*monthly_folders, yearly_folder)["suivi"]
+    assert report.passed, report.summary()
+    assert len(report.hidden) > 50
 
 
 def test_retention_job_runs_and_records_its_purge(run):

@@ -32,7 +32,9 @@ SCAN_CHECK = "snapshot_holds_no_direct_identifier"
 AUDIT_CHECK_DESCRIPTION = (
     "Every hidden cell of the written extract keeps an interval at least as wide as its threshold "
     "(LP audit over bassins, agencies, départements, region, networks and months), no count of people "
-    "under its threshold is published, and no direct identifier appears in its files."
+    "under its threshold is published, and no direct identifier appears in its files. The audit is run twice: "
+    "on the warehouse's values and, as any reader can, on the written files alone together with the year's "
+    "other extracts (distinct-count totals: a total lies between its largest part and the sum of its parts)."
 )
 
 
@@ -60,7 +62,11 @@ def _publish_periods(context: AssetExecutionContext, periods: list[str]):
     yield AssetCheckResult(
         check_name=AUDIT_CHECK,
         passed=all(family["passed"] for o in outcomes.values() for family in o.audit.values()),
-        metadata={period: "; ".join(f["summary"] for f in o.audit.values()) for period, o in outcomes.items()},
+        metadata={
+            **{period: "; ".join(f["summary"] for f in o.audit.values()) for period, o in outcomes.items()},
+            **{f"{period} (fichiers)": "; ".join(o.file_audit.values()) or "extraction inchangée"
+               for period, o in outcomes.items()},
+        },
     )
 
 

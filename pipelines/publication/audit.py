@@ -228,6 +228,36 @@ def _component_bounds(
     return lo, hi
 
 
+def distinct_count_relations(A: sp.csr_matrix) -> tuple[sp.csr_matrix, int]:
+    """The relations an attacker may use on counts of distinct people, as equalities with slacks.
+
+    A person seen in two bassins counts once in their agency, so a published total is not the sum
+    of its parts: it is at most their sum and at least the largest of them. Each relation
+    ``parent - sum(children) = 0`` of ``A`` becomes ``parent - sum(children) + s = 0`` and, for each
+    child, ``parent - child - t = 0``, with new variables ``s, t >= 0`` (always hidden, nothing
+    required of them). Returns the new matrix (original cells first) and the number of slacks.
+    """
+    A = sp.csr_matrix(A)
+    m, n = A.shape
+    if m == 0:
+        return A, 0
+    parents, children = [], []
+    for r in range(m):
+        lo, hi = A.indptr[r], A.indptr[r + 1]
+        cells, signs = A.indices[lo:hi], A.data[lo:hi]
+        parent = cells[signs > 0][0]
+        for child in cells[signs < 0]:
+            parents.append(parent)
+            children.append(child)
+    k = len(parents)
+    upper_slacks = sp.identity(m, format="csr")
+    rows = np.arange(k)
+    pairs = sp.csr_matrix((np.concatenate([np.ones(k), -np.ones(k)]),
+                           (np.concatenate([rows, rows]), np.concatenate([parents, children]))), shape=(k, n))
+    system = sp.bmat([[A, upper_slacks, None], [pairs, None, -sp.identity(k, format="csr")]], format="csr")
+    return system, m + k
+
+
 def _snap(val: float) -> float:
     r = round(val)
     return float(r) if abs(val - r) < 1e-7 else float(val)
@@ -331,7 +361,8 @@ def audit_published(
     (a :class:`ProtectionRule` as a dict). A cell is hidden when its status is not ``"publie"`` or
     its measure is missing or a secret mark (``"s"``). When an extract only carries ``"s"`` (no
     status column), hidden cells are audited as ``unknown_hidden_as`` — primary by default, the
-    safe assumption.
+    safe assumption. A manifest with ``"aggregation": "distinct"`` describes counts of distinct
+    people, whose totals are not sums (see :func:`distinct_count_relations`).
     """
     frames = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
     manifests = [manifests] if isinstance(manifests, Mapping) else list(manifests)
@@ -363,10 +394,15 @@ def audit_published(
                 threshold=m.get("threshold", 5),
                 zeros_sensitive=m.get("zeros_sensitive", False),
                 measure_key=m.get("measure_key"),
+                constant_coordinates=m.get("constant_coordinates"),
             )
         )
         statuses.append(st.to_numpy(dtype=object))
-    problem = build_problem(tables)
+    aggregations = {m.get("aggregation", "sum") for m in manifests}
+    if len(aggregations) > 1:
+        raise DisclosureError("tables audited together must all be additive or all be distinct counts")
+    distinct = aggregations == {"distinct"}
+    problem = build_problem(tables, check_additivity=not distinct)
     n = problem.n_cells
     status = np.full(n, STATUS_PUBLISHED, dtype=object)
     hidden_somewhere = np.zeros(n, dtype=bool)
@@ -385,6 +421,13 @@ def audit_published(
     values = np.where(hidden & ~leaked, np.nan, problem.values)
     # A leaked cell is known: audit it as published for the LP, then fail it explicitly.
     lp_hidden = hidden & ~leaked
-    lower, upper = compute_intervals(problem.A, values, lp_hidden)
+    if distinct:
+        A, extra = distinct_count_relations(problem.A)
+        lower, upper = compute_intervals(A, np.concatenate([values, np.full(extra, np.nan)]),
+                                         np.concatenate([lp_hidden, np.ones(extra, dtype=bool)]),
+                                         targets=np.flatnonzero(lp_hidden))
+        lower, upper = lower[:n], upper[:n]
+    else:
+        lower, upper = compute_intervals(problem.A, values, lp_hidden)
     lower[leaked] = upper[leaked] = problem.values[leaked]
     return _report(problem, status, lower, upper, rule, known_published=leaked)

@@ -13,11 +13,20 @@ People counts of the totals are distinct counts (a person seen in two bassins co
 region), so they are only *nearly* additive. The protection pattern is computed on the additive
 approximation (totals = sums of the bassins), which is exactly what an attacker would use to
 recompute a hidden cell; the statuses found are then applied to the real published values.
+
+Extracts of one year share cells: a monthly extract's all-network cells of month M are the month M
+cells of the yearly extract. Protected separately, one could publish what the other hides (and let
+an attacker subtract). So each extract is protected with the statuses the other extracts of the same
+year (their LATEST versions) already gave to the shared cells held fixed: published stays published,
+hidden stays hidden, and the cells it may newly hide are its own (see suppression.py). The re-audit
+of a written extract fails if a shared cell is published in one extract and hidden in another.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -26,6 +35,7 @@ import pandas as pd
 from pipelines.indicators.catalogue import Indicator, load_catalogue
 from pipelines.publication.audit import STATUS_PRIMARY, STATUS_PUBLISHED, audit_problem
 from pipelines.publication.disclosure_tables import (
+    DisclosureError,
     DisclosureTable,
     Dimension,
     build_margins,
@@ -33,7 +43,7 @@ from pipelines.publication.disclosure_tables import (
     geography_dimension,
 )
 from pipelines.publication.extract_formats import DATASET_COLUMNS
-from pipelines.publication.extracts import Dataset
+from pipelines.publication.extracts import Dataset, latest_version_dir
 from pipelines.publication.suppression import protect_tables
 
 FAMILY_LABELS_FR = {
@@ -70,6 +80,12 @@ class Period:
     @property
     def year(self) -> int:
         return int(self.label[:4])
+
+    def sharing_cells(self) -> list[Period]:
+        """The other periods whose extracts share cells with this one (same year)."""
+        if self.is_year:
+            return [Period(f"{self.year}-{month:02d}") for month in range(1, 13)]
+        return [Period(str(self.year))]
 
 
 def _period_filter(period: Period) -> str:
@@ -136,11 +152,19 @@ def _is_people_count(indicator: Indicator) -> bool:
     return indicator.value_type == "count" and "numerator" in indicator.people_counts
 
 
-def protection_tables(rows: pd.DataFrame, indicator: Indicator, geo: Dimension, period: Period) -> list[DisclosureTable]:
+def protection_tables(rows: pd.DataFrame, indicator: Indicator, geo: Dimension, period: Period, *,
+                      name: str | None = None, statuses: pd.DataFrame | None = None,
+                      missing_status: str | None = None,
+                      leaf_people: pd.Series | None = None) -> list[DisclosureTable]:
     """The additive tables that protect one count-of-people indicator (see module docstring).
 
     A total whose real (distinct) count is below the threshold is forced primary even when the sum
     of its bassins is not, so that it is protected like any small cell.
+    ``statuses`` (columns geo, reseau, periode, statut) fixes the status of the cells an extract
+    already published, ``missing_status`` that of its cells without a row (an absent row reads as
+    a published zero). ``leaf_people`` (indexed by geo, periode) replaces the bassin-month leaves
+    of a yearly table by the sums over networks the monthly tables use, so that cells shared with
+    them carry the same value in both.
     """
     mine = rows[rows["indicator_code"] == indicator.code]
     bassins = mine[mine["geo_level"] == "bassin"]
@@ -165,14 +189,122 @@ def protection_tables(rows: pd.DataFrame, indicator: Indicator, geo: Dimension, 
         return []
     leaf_frame = leaves[columns].copy()
     leaf_frame["people"] = leaves["numerator"].fillna(0).astype(float).to_numpy()
+    if leaf_people is not None and "periode" in columns:
+        summed = leaf_people.reindex(pd.MultiIndex.from_frame(leaf_frame[["geo", "periode"]])).to_numpy()
+        leaf_frame["people"] = np.where(np.isnan(summed), leaf_frame["people"], summed)
     frame = build_margins(leaf_frame, dimensions, "people")
     actual = pd.Series(mine["numerator"].astype(float).to_numpy(), index=_cell_index(mine, columns))
     actual = actual[~actual.index.duplicated()]
     real = actual.reindex(_cell_index(frame, columns)).to_numpy()
     threshold = indicator.disclosure_threshold
     frame["forced_primary"] = (real > 0) & (real < threshold)
-    return [DisclosureTable(indicator.code, frame, dimensions, "people", threshold=threshold,
-                            forced_primary_column="forced_primary", measure_key=indicator.code)]
+    constants = {} if "periode" in columns else {"periode": period.label}
+    fixed_column = None
+    if statuses is not None:
+        frame["fixed_status"] = _fixed_statuses(frame, statuses, constants, missing_status)
+        fixed_column = "fixed_status"
+    return [DisclosureTable(name or indicator.code, frame, dimensions, "people", threshold=threshold,
+                            forced_primary_column="forced_primary", measure_key=indicator.code,
+                            constant_coordinates=constants, fixed_status_column=fixed_column)]
+
+
+def _fixed_statuses(frame: pd.DataFrame, statuses: pd.DataFrame, constants: dict[str, str],
+                    missing_status: str | None) -> np.ndarray:
+    """Status of each cell of ``frame`` in ``statuses`` (``missing_status`` where it has no row)."""
+    keys = pd.DataFrame({
+        "geo": frame["geo"].astype(str),
+        "reseau": frame["reseau"].astype(str) if "reseau" in frame else ALL_NETWORKS,
+        "periode": frame["periode"].astype(str) if "periode" in frame else constants["periode"],
+    })
+    lookup = statuses.drop_duplicates(["geo", "reseau", "periode"]).set_index(["geo", "reseau", "periode"])["statut"]
+    found = lookup.reindex(pd.MultiIndex.from_frame(keys)).to_numpy(dtype=object)
+    return np.where(pd.isna(found), missing_status, found)
+
+
+def network_leaf_people(con: duckdb.DuckDBPyConnection, family: str, period: Period) -> pd.DataFrame:
+    """Per indicator, bassin and month of a year: the sum over networks of the people counted.
+
+    It is the value the monthly tables give a bassin's all-network cell (their additive
+    approximation), which the yearly table must share.
+    """
+    sql = f"""
+        select indicator_code, strftime(period_start, '%Y-%m') as periode, 'B:' || geo_code as geo,
+               sum(coalesce(numerator, 0)) as people
+        from indicators.ind_{family}
+        where geo_level = 'bassin' and breakdown = 'network' and period_grain = 'month'
+          and extract(year from period_start) = {period.year}
+        group by all
+    """
+    return con.execute(sql).df()
+
+
+def context_tables(con: duckdb.DuckDBPyConnection, family: str, catalogue: dict[str, Indicator], geo: Dimension,
+                   elsewhere: pd.DataFrame) -> list[DisclosureTable]:
+    """The tables of the other extracts of the year, every cell's status fixed as they published it."""
+    tables = []
+    for source in sorted(elsewhere["source"].unique()):
+        period = Period(source)
+        published = elsewhere[elsewhere["source"] == source]
+        rows = read_indicator_rows(con, family, period)
+        leaves = _leaf_series(network_leaf_people(con, family, period)) if period.is_year else {}
+        for code in sorted(set(rows["indicator_code"]) & set(published["indicateur"])):
+            if code in catalogue and _is_people_count(catalogue[code]):
+                tables += protection_tables(rows, catalogue[code], geo, period, name=f"{code}@{source}",
+                                            statuses=published[published["indicateur"] == code],
+                                            missing_status=STATUS_PUBLISHED, leaf_people=leaves.get(code))
+    return tables
+
+
+def _leaf_series(sums: pd.DataFrame) -> dict[str, pd.Series]:
+    return {code: group.set_index(["geo", "periode"])["people"] for code, group in sums.groupby("indicator_code")}
+
+
+def statuses_published_elsewhere(exports_dir: Path | None, period: Period) -> pd.DataFrame:
+    """The statuses the latest extracts of the other periods of the year gave to their cells.
+
+    The first published wins: an extract generated after this period's latest version was itself
+    protected with this one's statuses fixed, so it is not a constraint here, and a re-run of this
+    period reproduces its content.
+    Columns: family, indicateur, geo (engine code), reseau, periode, statut, source (period label).
+    Empty when nothing else of the year was published (or no exports folder is given).
+    """
+    if exports_dir is None:
+        return pd.DataFrame(columns=["family", "indicateur", "geo", "reseau", "periode", "statut", "source"])
+    own = latest_version_dir(Path(exports_dir), period.label)
+    own_time = _generated_at(own) if own is not None else None
+    frames = []
+    for other in period.sharing_cells():
+        folder = latest_version_dir(Path(exports_dir), other.label)
+        if folder is None or (own_time is not None and _generated_at(folder) >= own_time):
+            continue
+        for family in FAMILY_LABELS_FR:
+            csv = folder / f"{family}.csv"
+            if not csv.exists():
+                continue
+            published = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            frames.append(pd.DataFrame({
+                "family": family,
+                "indicateur": published["indicateur"],
+                "geo": _engine_geo_codes(published),
+                "reseau": published["reseau"],
+                "periode": published["periode"],
+                "statut": published["statut"],
+                "source": other.label,
+            }))
+    columns = ["family", "indicateur", "geo", "reseau", "periode", "statut", "source"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def _generated_at(version_dir: Path) -> str:
+    return json.loads((version_dir / "manifest.json").read_text())["generated_at"]
+
+
+def _engine_geo_codes(published: pd.DataFrame) -> list[str]:
+    """Published (level, code) pairs back to the engine's prefixed territory codes."""
+    return [
+        REGION_CODE if level == "region" else LEVEL_PREFIX[LEVEL_OF_FR[level]] + code
+        for level, code in zip(published["niveau_territoire"], published["code_territoire"])
+    ]
 
 
 def _cell_index(frame: pd.DataFrame, dims: list[str]) -> pd.Index:
@@ -241,16 +373,22 @@ def _primary_for_small_people(rows: pd.DataFrame, indicator: Indicator) -> pd.Se
     return small
 
 
-def protect_family(con, family: str, period: Period, catalogue: dict[str, Indicator],
-                   geo: Dimension) -> tuple[pd.DataFrame, list[DisclosureTable], object]:
-    """The family's published rows with their statuses, the protection tables and their result."""
+def protect_family(con, family: str, period: Period, catalogue: dict[str, Indicator], geo: Dimension,
+                   elsewhere: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[DisclosureTable], object]:
+    """The family's published rows with their statuses, the protection tables and their result.
+
+    The tables of the other extracts of the year (``elsewhere``) join the problem with their
+    statuses fixed, so that this extract is protected against an attacker holding them all.
+    """
     rows = read_indicator_rows(con, family, period)
     rows = rows[rows["indicator_code"].isin(catalogue)]
+    leaves = _leaf_series(network_leaf_people(con, family, period)) if period.is_year else {}
     tables = []
     for code in sorted(rows["indicator_code"].unique()):
         if _is_people_count(catalogue[code]):
-            tables += protection_tables(rows, catalogue[code], geo, period)
-    result = protect_tables(tables) if tables else None
+            tables += protection_tables(rows, catalogue[code], geo, period, leaf_people=leaves.get(code))
+    context = context_tables(con, family, catalogue, geo, elsewhere) if elsewhere is not None and len(elsewhere) else []
+    result = protect_tables(tables + context) if tables else None
     if result is not None:
         missing = _hidden_cells_missing_from_rows(rows, result, tables)
         if not missing.empty:
@@ -263,6 +401,27 @@ def protect_family(con, family: str, period: Period, catalogue: dict[str, Indica
         status.loc[small[small].index] = STATUS_PRIMARY
     rows = rows.assign(statut=status)
     return rows, tables, result
+
+
+def published_table_manifest(table: DisclosureTable) -> dict:
+    """What a reader needs to re-run the audit on the published CSV alone (pipelines/publication/reaudit.py).
+
+    The table's cells are the CSV rows of its indicator: the measure is ``valeur``, the status
+    ``statut``; the engine's territory code is the level's prefix plus ``code_territoire`` (the
+    region is ``GE``); totals are counts of distinct people (``aggregation: distinct``).
+    """
+    manifest = table.manifest(status_column="statut")
+    manifest.update({
+        "measure": "valeur",
+        "aggregation": "distinct",
+        "rows": {"indicateur": table.name, **({} if "reseau" in table.dimension_names else {"reseau": ALL_NETWORKS})},
+        "territory_code": {
+            "columns": ["niveau_territoire", "code_territoire"],
+            "prefixes": {LEVELS_FR[level]: prefix for level, prefix in LEVEL_PREFIX.items()},
+            "region": REGION_CODE,
+        },
+    })
+    return manifest
 
 
 def to_dataset_frame(rows: pd.DataFrame, catalogue: dict[str, Indicator], labels: dict[str, str]) -> pd.DataFrame:
@@ -281,20 +440,27 @@ def to_dataset_frame(rows: pd.DataFrame, catalogue: dict[str, Indicator], labels
         ["indicateur", "periode", "niveau_territoire", "code_territoire", "reseau"]).reset_index(drop=True)
 
 
-def build_datasets(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[Dataset], dict]:
-    """Every family's protected dataset for the period, and the protection's audit summary."""
+def build_datasets(con: duckdb.DuckDBPyConnection, period: Period,
+                   exports_dir: Path | None = None) -> tuple[list[Dataset], dict]:
+    """Every family's protected dataset for the period, and the protection's audit summary.
+
+    With ``exports_dir``, the cells this extract shares with the other published extracts of the
+    year keep the status those gave them (module docstring).
+    """
     catalogue = {indicator.code: indicator for indicator in load_catalogue()}
     geo, labels = geography(con)
+    elsewhere = statuses_published_elsewhere(exports_dir, period)
     datasets, audit = [], {}
     for family, label in FAMILY_LABELS_FR.items():
-        rows, tables, result = protect_family(con, family, period, catalogue, geo)
+        rows, tables, result = protect_family(con, family, period, catalogue, geo,
+                                              elsewhere[elsewhere["family"] == family])
         if rows.empty:
             continue
         thresholds = {code: catalogue[code].disclosure_threshold for code in rows["indicator_code"].unique()}
         datasets.append(Dataset(
             name=family, family=family, label_fr=label,
             frame=to_dataset_frame(rows, catalogue, labels),
-            dimensions=[table.manifest(status_column="statut") for table in tables],
+            dimensions=[published_table_manifest(table) for table in tables],
             thresholds=thresholds,
         ))
         audit[family] = {
@@ -307,58 +473,57 @@ def build_datasets(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list
     return datasets, audit
 
 
-def audit_written_extract(con: duckdb.DuckDBPyConnection, version_dir, period: Period) -> dict[str, str]:
+def audit_written_extract(con: duckdb.DuckDBPyConnection, version_dir, period: Period,
+                          exports_dir: Path | None = None) -> dict[str, str]:
     """Re-audit an extract as written: its published statuses against the additive relations.
 
     The statuses are read back from the extract's CSV files (what readers actually received); the
-    values of the cells come from the warehouse. Returns {family: failure summary} — empty if every
-    hidden cell is protected and every small count is hidden.
+    values of the cells come from the warehouse. With ``exports_dir``, the attacker also holds the
+    other extracts of the year this one was protected with: their tables join the audit with
+    their statuses, and a shared cell published in one and hidden in the other fails. Returns
+    {family/indicator: failure summary} — empty if every hidden cell is protected and every small
+    count is hidden.
     """
     catalogue = {indicator.code: indicator for indicator in load_catalogue()}
     geo, _ = geography(con)
+    elsewhere = statuses_published_elsewhere(exports_dir, period)
     failures = {}
     for family in FAMILY_LABELS_FR:
         csv = version_dir / f"{family}.csv"
         if not csv.exists():
             continue
         published = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        written = pd.DataFrame({"geo": _engine_geo_codes(published), "reseau": published["reseau"],
+                                "periode": published["periode"], "statut": published["statut"],
+                                "indicateur": published["indicateur"]})
         rows = read_indicator_rows(con, family, period)
         rows = rows[rows["indicator_code"].isin(catalogue)]
+        leaves = _leaf_series(network_leaf_people(con, family, period)) if period.is_year else {}
+        context = elsewhere[elsewhere["family"] == family]
         for code in sorted(rows["indicator_code"].unique()):
             indicator = catalogue[code]
             if not _is_people_count(indicator):
                 continue
-            for table in protection_tables(rows, indicator, geo, period):
-                problem = build_problem([table])
-                mine = published[published["indicateur"] == code]
-                status_by_cell = _published_status_lookup(mine, table)
-                table_status = np.array([status_by_cell.get(key, STATUS_PUBLISHED) for key in _cell_keys(table)],
-                                        dtype=object)
-                values = table.frame[table.measure].to_numpy(dtype=float)
-                small_published = (values > 0) & (values < table.threshold) & (table_status == STATUS_PUBLISHED)
-                if small_published.any():
-                    failures[f"{family}/{code}"] = (
-                        f"{int(small_published.sum())} effectif(s) sous le seuil de {table.threshold:g} publié(s)")
-                    continue
-                status = np.full(problem.n_cells, STATUS_PUBLISHED, dtype=object)
-                status[problem.locations[table.name]] = table_status
-                report = audit_problem(problem, status)
-                if not report.passed:
-                    failures[f"{family}/{code}"] = report.summary()
+            own = protection_tables(rows, indicator, geo, period, statuses=written[written["indicateur"] == code],
+                                    missing_status=STATUS_PUBLISHED, leaf_people=leaves.get(code))
+            others = [t for t in context_tables(con, family, catalogue, geo, context[context["indicateur"] == code])]
+            failure = _audit_written_tables(own, others) if own else None
+            if failure:
+                failures[f"{family}/{code}"] = failure
     return failures
 
 
-def _cell_keys(table: DisclosureTable) -> list[tuple]:
-    return [tuple(row) for row in table.frame[table.dimension_names].astype(str).itertuples(index=False)]
-
-
-def _published_status_lookup(published: pd.DataFrame, table: DisclosureTable) -> dict[tuple, str]:
-    geo_codes = [
-        REGION_CODE if level == "region" else LEVEL_PREFIX[LEVEL_OF_FR[level]] + code
-        for level, code in zip(published["niveau_territoire"], published["code_territoire"])
-    ]
-    columns = {"geo": geo_codes, "reseau": published["reseau"].tolist(), "periode": published["periode"].tolist()}
-    dims = table.dimension_names
-    keep = np.ones(len(published), dtype=bool) if "reseau" in dims else (published["reseau"] == ALL_NETWORKS).to_numpy()
-    keys = zip(*(columns[d] for d in dims))
-    return {key: status for key, status, k in zip(keys, published["statut"], keep) if k}
+def _audit_written_tables(own: list[DisclosureTable], others: list[DisclosureTable]) -> str | None:
+    """The failure of one indicator's tables as written, with the other extracts' (None when it passes)."""
+    for table in own:
+        values = table.frame[table.measure].to_numpy(dtype=float)
+        small = (values > 0) & (values < table.threshold) & (table.frame["fixed_status"] == STATUS_PUBLISHED).to_numpy()
+        if small.any():
+            return f"{int(small.sum())} effectif(s) sous le seuil de {table.threshold:g} publié(s)"
+    try:
+        problem = build_problem(own + others)
+    except DisclosureError as error:
+        return f"extraits de l'année incohérents entre eux : {error}"
+    status = np.where(pd.isna(problem.fixed_status), STATUS_PUBLISHED, problem.fixed_status).astype(object)
+    report = audit_problem(problem, status)
+    return None if report.passed else report.summary()

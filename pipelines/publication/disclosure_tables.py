@@ -180,6 +180,12 @@ class DisclosureTable:
     whatever their value (manual confidentiality, dominance rules computed upstream).
     ``measure_key`` identifies *what* is counted when joining tables: two tables share cells only if
     their measure keys are equal (default: the measure column name).
+    ``constant_coordinates`` names coordinates every cell of the table shares without a dimension
+    column (e.g. ``{"periode": "2025-03"}`` for a monthly table): they join its cells to the same
+    cells of a table where they do vary (the months of a yearly table).
+    ``fixed_status_column`` optionally names a column holding a status already given to a cell by
+    an earlier publication (``publie``, ``secret_primaire``, ``secret_secondaire``; empty = free):
+    what was published stays published (it is public), what was hidden stays hidden.
     """
 
     name: str
@@ -191,6 +197,8 @@ class DisclosureTable:
     cost_column: str | None = None
     forced_primary_column: str | None = None
     measure_key: str | None = None
+    constant_coordinates: Mapping[str, str] | None = None
+    fixed_status_column: str | None = None
 
     def __post_init__(self) -> None:
         self.dimensions = tuple(self.dimensions)
@@ -202,6 +210,10 @@ class DisclosureTable:
             raise DisclosureError(f"table {self.name!r}: missing columns {missing}")
         if self.measure_key is None:
             self.measure_key = self.measure
+        self.constant_coordinates = {str(k): str(v) for k, v in (self.constant_coordinates or {}).items()}
+        clash = set(self.constant_coordinates) & set(names)
+        if clash:
+            raise DisclosureError(f"table {self.name!r}: {sorted(clash)} both constant and a dimension")
         frame = self.frame.reset_index(drop=True).copy()
         for d in self.dimensions:
             frame[d.name] = frame[d.name].astype(str)
@@ -232,6 +244,8 @@ class DisclosureTable:
             "status_column": status_column,
             "dimensions": [d.to_manifest() for d in self.dimensions],
         }
+        if self.constant_coordinates:
+            out["constant_coordinates"] = dict(self.constant_coordinates)
         if rule is not None:
             out["protection"] = rule.as_dict()
         return out
@@ -353,6 +367,7 @@ class JointProblem:
     forced_primary: np.ndarray
     A: sp.csr_matrix
     locations: dict[str, np.ndarray]
+    fixed_status: np.ndarray | None = None  # object; None where the cell's status is free
     _AT: sp.csr_matrix | None = field(default=None, repr=False)
 
     @property
@@ -379,8 +394,10 @@ class JointProblem:
         return f"{measure}[" + ", ".join(f"{d}={c}" for d, c in coords) + "]"
 
 
-def _cell_key(measure_key: str, dims: Sequence[Dimension], codes: Sequence[str]) -> tuple:
-    return (measure_key, tuple(sorted((d.name, c) for d, c in zip(dims, codes) if c != d.total)))
+def _cell_key(measure_key: str, dims: Sequence[Dimension], codes: Sequence[str],
+              constants: Mapping[str, str] | None = None) -> tuple:
+    varying = [(d.name, c) for d, c in zip(dims, codes) if c != d.total]
+    return (measure_key, tuple(sorted(varying + list((constants or {}).items()))))
 
 
 def build_problem(tables: Sequence[DisclosureTable] | DisclosureTable, check_additivity: bool = True) -> JointProblem:
@@ -400,7 +417,7 @@ def build_problem(tables: Sequence[DisclosureTable] | DisclosureTable, check_add
     per_table_keys: list[list[tuple]] = []
     for t in tables:
         codes = t.frame[t.dimension_names].to_numpy(dtype=object)
-        per_table_keys.append([_cell_key(t.measure_key, t.dimensions, row) for row in codes])
+        per_table_keys.append([_cell_key(t.measure_key, t.dimensions, row, t.constant_coordinates) for row in codes])
     all_keys = sorted(set(itertools.chain.from_iterable(per_table_keys)), key=repr)
     index = {k: i for i, k in enumerate(all_keys)}
     n = len(all_keys)
@@ -410,6 +427,7 @@ def build_problem(tables: Sequence[DisclosureTable] | DisclosureTable, check_add
     zeros_sensitive = np.zeros(n, dtype=bool)
     cost = np.full(n, np.nan)
     forced = np.zeros(n, dtype=bool)
+    fixed_status = np.full(n, None, dtype=object)
     locations: dict[str, np.ndarray] = {}
     for t, keys in zip(tables, per_table_keys):
         loc = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
@@ -432,6 +450,8 @@ def build_problem(tables: Sequence[DisclosureTable] | DisclosureTable, check_add
             cost[loc] = np.where(np.isnan(cost[loc]), c, np.fmax(cost[loc], c))
         if t.forced_primary_column is not None:
             forced[loc] |= t.frame[t.forced_primary_column].fillna(False).astype(bool).to_numpy()
+        if t.fixed_status_column is not None:
+            _merge_fixed_status(t, loc, fixed_status, all_keys)
     default_cost = np.maximum(np.nan_to_num(values, nan=1.0), 1.0)
     cost = np.where(np.isnan(cost), default_cost, cost)
 
@@ -452,10 +472,26 @@ def build_problem(tables: Sequence[DisclosureTable] | DisclosureTable, check_add
     A = sp.csr_matrix((data, (rows, cols)), shape=(len(rel_list), n))
     A.sum_duplicates()
 
-    problem = JointProblem(tables, all_keys, values, threshold, zeros_sensitive, cost, forced, A, locations)
+    problem = JointProblem(tables, all_keys, values, threshold, zeros_sensitive, cost, forced, A, locations,
+                           fixed_status if any(s is not None for s in fixed_status) else None)
     if check_additivity:
         _check_additivity(problem)
     return problem
+
+
+def _merge_fixed_status(t: DisclosureTable, loc: np.ndarray, fixed_status: np.ndarray, keys: list) -> None:
+    """Carry a table's already-given statuses onto its cells; two publications must agree on a cell
+    being published or hidden (which secret kind may differ: primary wins)."""
+    given = t.frame[t.fixed_status_column].to_numpy(dtype=object)
+    for i, s in zip(loc, given):
+        if s is None or (isinstance(s, float) and np.isnan(s)) or s == "":
+            continue
+        s = str(s)
+        old = fixed_status[i]
+        if old is not None and (old == "publie") != (s == "publie"):
+            raise DisclosureError(f"cell {keys[i]} is published in one publication and hidden in another")
+        if old is None or s == "secret_primaire":
+            fixed_status[i] = s
 
 
 def _table_relations(t: DisclosureTable, loc: np.ndarray) -> Iterable[tuple[int, np.ndarray]]:

@@ -11,8 +11,9 @@ import duckdb
 from pipelines.config import Settings
 from pipelines.indicators.catalogue import CATALOGUE_PATH, load_catalogue
 from pipelines.privacy.identifier_scan import format_summary, scan_duckdb, scan_files
-from pipelines.publication.datasets import Period, audit_written_extract, build_datasets
-from pipelines.publication.extracts import write_extract
+from pipelines.publication.datasets import Period, audit_written_extract, build_datasets, statuses_published_elsewhere
+from pipelines.publication.extracts import latest_version_dir, write_extract
+from pipelines.publication.reaudit import audit_extract_folder, small_counts_published
 from pipelines.publication.oref_snapshot import SNAPSHOT_FILE, publish_snapshot
 
 
@@ -35,31 +36,49 @@ class ExtractOutcome:
     folder: Path
     created: bool
     audit: dict
+    file_audit: dict  # {dataset: summary} of the re-audit from the written files alone
+
+
+def _audit_from_files(settings: Settings, period: Period, folder: Path) -> dict[str, str]:
+    """The re-audit a reader can run: this extract's files and those of the year's other extracts
+    it was protected with (manifests + CSV, no warehouse). Raises if a hidden cell is exposed."""
+    sources = sorted(statuses_published_elsewhere(settings.exports_dir, period)["source"].unique())
+    folders = [latest_version_dir(settings.exports_dir, source) for source in sources] + [folder]
+    reports = audit_extract_folder(*folders)
+    small = small_counts_published(folder)
+    failed = {name: report.summary() for name, report in reports.items() if not report.passed}
+    if failed or small:
+        raise PublicationRefused("ré-audit des fichiers publiés en échec : " + "; ".join(
+            [f"{name} : {text}" for name, text in failed.items()]
+            + [f"{name} : {n} effectif(s) sous le seuil publié(s)" for name, n in small.items()]))
+    return {name: report.summary() for name, report in reports.items()}
 
 
 def publish_region_extract(settings: Settings, period_label: str) -> ExtractOutcome:
     """Protect, write, re-audit and publish the Region's extract of one month or year."""
     period = Period(period_label)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        datasets, audit = build_datasets(con, period)
+        datasets, audit = build_datasets(con, period, settings.exports_dir)
         if not datasets:
             raise PublicationRefused(f"aucun indicateur calculé pour la période {period_label}")
+        file_audit: dict[str, str] = {}
 
         def validate(folder: Path) -> None:
-            failures = audit_written_extract(con, folder, period)
+            failures = audit_written_extract(con, folder, period, settings.exports_dir)
             findings = scan_files(sorted(folder.glob("*.csv")))
             if failures:
                 raise PublicationRefused("audit du secret statistique en échec : " + "; ".join(
                     f"{name} : {text}" for name, text in failures.items()))
             if findings:
                 raise PublicationRefused("identifiants directs dans l'extraction : " + format_summary(findings))
+            file_audit.update(_audit_from_files(settings, period, folder))
 
         folder, created = write_extract(
             datasets, period=period.label, kind=period.kind,
             indicators=[indicator.as_dict() for indicator in load_catalogue()],
             exports_dir=settings.exports_dir, code_version=code_version(settings), validate=validate,
         )
-    return ExtractOutcome(folder, created, audit)
+    return ExtractOutcome(folder, created, audit, file_audit)
 
 
 def publish_oref(settings: Settings) -> tuple[Path, int]:

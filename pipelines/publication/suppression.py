@@ -23,6 +23,11 @@ Algorithm (deterministic, explainable, built for a few thousand cells):
    brief's "hide the cheapest published cell sharing a relation with it that widens its interval",
    generalised to the cheapest *set* of cells, because in 2-D and hierarchical tables a single extra
    cell only helps once the cycle through it is closed (the sdcTable counter-example in the tests).
+Cells whose status an earlier publication already fixed (``fixed_status``, see
+:class:`~.disclosure_tables.DisclosureTable`) take part as they are: a cell published elsewhere is
+public, so it is never chosen as a complement and the repair may not move it; a cell hidden
+elsewhere starts hidden and must end protected against *both* publications together.
+
 4. Back to 1 until the audit passes. Hiding more cells only enlarges the attacker's feasible set,
    so a cell once proved safe stays safe; only new or failing cells are re-audited. A final full
    audit, from scratch, is the proof returned to the caller.
@@ -78,6 +83,7 @@ def singleton_closure(
     hidden: np.ndarray,
     rank: np.ndarray | None = None,
     demand: np.ndarray | None = None,
+    frozen: np.ndarray | None = None,
 ) -> list[int]:
     """Hide complements until no relation has exactly one hidden cell. Mutates ``hidden``.
 
@@ -87,10 +93,12 @@ def singleton_closure(
     parent) always can, as counts have no upper bound; a sibling must be able to go *down* by that
     much, so its count must be at least ``demand[h]``. Without a capable cell, the cheapest one is
     taken and the LP repair finishes the job. The chosen complement inherits the demand, since it
-    must follow the same movement. Returns the newly hidden cells in order (for explanations).
+    must follow the same movement. ``frozen`` cells (published by an earlier publication) are never
+    candidates. Returns the newly hidden cells in order (for explanations).
     """
     rank = _preference(problem) if rank is None else rank
     demand = np.zeros(problem.n_cells) if demand is None else demand
+    frozen = np.zeros(problem.n_cells, dtype=bool) if frozen is None else frozen
     A = problem.A
     counts = np.asarray(abs(A) @ hidden.astype(np.int64)).ravel()
     heap = [int(r) for r in np.flatnonzero(counts == 1)]
@@ -106,8 +114,11 @@ def singleton_closure(
             continue
         h_pos = int(np.flatnonzero(hid)[0])
         h = int(members[h_pos])
-        cands = members[~hid]
-        same_side = signs[~hid] == signs[h_pos]
+        free = ~hid & ~frozen[members]
+        if not free.any():
+            continue  # only already-published cells around it: the LP repair will say it cannot be done
+        cands = members[free]
+        same_side = signs[free] == signs[h_pos]
         capable = ~same_side | (values[cands] >= demand[h])
         pool = cands[capable] if capable.any() else cands
         c = _cheapest_closure(problem, hidden, pool, r, rank)
@@ -155,9 +166,11 @@ class _Mover:
     a cube, a sibling and its parent), and the local programs are ~10x smaller.
     """
 
-    def __init__(self, problem: JointProblem, hops: int = 2):
+    def __init__(self, problem: JointProblem, hops: int = 2, frozen: np.ndarray | None = None):
         self.problem = problem
         self.hops = hops
+        # A cell published by an earlier publication cannot move: both its parts are bounded by 0.
+        self.frozen = np.zeros(problem.n_cells, dtype=bool) if frozen is None else frozen
         self._full: WarmLP | None = None
         self._full_cost = np.zeros(2 * problem.n_cells)
 
@@ -168,6 +181,12 @@ class _Mover:
             rels = np.unique(p.AT[cells].indices)
             cells = np.unique(p.A[rels].indices)
         return cells
+
+    def _upper(self, cols: np.ndarray) -> np.ndarray:
+        """Bounds of the movement's (up, down) parts over ``cols``: frozen cells do not move."""
+        up = np.where(self.frozen[cols], 0.0, np.inf)
+        down = np.where(self.frozen[cols], 0.0, self.problem.values[cols].astype(float))
+        return np.concatenate([up, down])
 
     def move(self, i: int, delta: float, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cells to hide so that cell ``i`` can move by ``delta`` (up if > 0, down if < 0).
@@ -184,7 +203,7 @@ class _Mover:
             if hops is None:
                 if self._full is None:
                     A = p.A.tocsc()
-                    upper = np.concatenate([np.full(m, np.inf), p.values.astype(float)])
+                    upper = self._upper(np.arange(m))
                     self._full = WarmLP(sp.hstack([A, -A], format="csc"), np.zeros(A.shape[0]), np.zeros(2 * m), upper)
                 lp = self._full
                 cc = np.concatenate([cost, cost])
@@ -194,7 +213,7 @@ class _Mover:
             else:
                 rows = np.unique(p.AT[cols].indices)
                 A = p.A[rows][:, cols].tocsc()
-                upper = np.concatenate([np.full(m, np.inf), p.values[cols].astype(float)])
+                upper = self._upper(cols)
                 lp = WarmLP(sp.hstack([A, -A], format="csc"), np.zeros(rows.size), np.zeros(2 * m), upper)
                 lp.set_costs(np.arange(2 * m), np.concatenate([cost[cols], cost[cols]]))
             fix = (delta, 0.0) if delta > 0 else (0.0, -delta)
@@ -208,6 +227,77 @@ class _Mover:
                 d[np.abs(d) <= _MOVE_TOL] = 0.0
                 return np.flatnonzero((d != 0) & ~hidden), d
         raise DisclosureError(f"cannot protect {p.key_label(i)}: no consistent movement of {delta:g} exists")
+
+
+def _fixed_cells(problem: JointProblem, primary: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(frozen published cells, cells already hidden elsewhere, log lines) from the fixed statuses.
+
+    A cell published earlier whose value is now below the threshold (a corrected file changed it)
+    is hidden here like any small count: what was published cannot be taken back, but this
+    publication must not repeat it.
+    """
+    n = problem.n_cells
+    if problem.fixed_status is None:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), []
+    fixed = problem.fixed_status
+    published = fixed == STATUS_PUBLISHED
+    hidden = np.array([s is not None for s in fixed]) & ~published
+    now_small = published & primary
+    log = [f"{int(published.sum())} cellule(s) déjà publiée(s) et {int(hidden.sum())} déjà masquée(s) "
+           "par une autre publication de la même période"]
+    if now_small.any():
+        log.append(f"{int(now_small.sum())} cellule(s) publiée(s) ailleurs désormais sous le seuil, masquée(s) ici")
+    frozen = published & ~primary
+    determined = _determined_by(problem, frozen, hidden | primary)
+    if determined.any():
+        log.append(f"{int(determined.sum())} cellule(s) déjà calculable(s) à partir des publications antérieures, publiée(s)")
+    return frozen | determined, hidden, log
+
+
+def _determined_by(problem: JointProblem, frozen: np.ndarray, secret: np.ndarray) -> np.ndarray:
+    """Free cells that what is already public determines: the last unknown of a relation whose other
+    cells are all published (repeated to a fixed point). Hiding them would protect nothing; a bassin
+    whose months were all published has a public year total."""
+    known = frozen.copy()
+    determined = np.zeros(problem.n_cells, dtype=bool)
+    A = abs(problem.A)
+    while True:
+        unknown_count = np.asarray(A @ (~known).astype(np.int64)).ravel()
+        rows = np.flatnonzero(unknown_count == 1)
+        new = set()
+        for r in rows:
+            members = problem.relation_members(int(r))
+            last = int(members[~known[members]][0])
+            if not secret[last]:
+                new.add(last)
+        if not new:
+            return determined
+        new_cells = np.fromiter(new, dtype=np.int64)
+        known[new_cells] = True
+        determined[new_cells] = True
+
+
+def _widen(mover: _Mover, i: int, v: float, target_up: float, need_up: float, need_width: float,
+           hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells to hide so that cell ``i``'s interval becomes wide enough.
+
+    First try to lift it to ``target_up`` (its current lower bound plus the width). When it cannot
+    rise that far (cells around it are already public, e.g. published by another extract), prove
+    the width with two movements instead: up to the required upper bound only, and down far
+    enough below it. Both feasible tables then exist once their cells are hidden.
+    """
+    try:
+        return mover.move(i, target_up - v, hidden)
+    except DisclosureError:
+        up_to = max(need_up, v)
+        down_to = up_to - need_width
+        if down_to < -1e-9:
+            raise
+        cells_up, d_up = mover.move(i, up_to - v, hidden) if up_to > v + 1e-9 else (np.array([], dtype=np.int64), np.zeros(len(hidden)))
+        with_up = hidden.copy()
+        with_up[cells_up] = True
+        cells_down, _ = mover.move(i, down_to - v, with_up) if down_to < v - 1e-9 else (np.array([], dtype=np.int64), None)
+        return np.union1d(cells_up, cells_down).astype(np.int64), d_up
 
 
 @dataclass
@@ -266,18 +356,21 @@ def protect_tables(
     if np.isnan(problem.values).any():
         raise DisclosureError("protect_tables needs every value (NaN found)")
     primary = primary_suppression(problem)
-    hidden = primary.copy()
+    frozen, hidden_before, log_fixed = _fixed_cells(problem, primary)
+    if problem.fixed_status is not None:
+        primary |= problem.fixed_status == STATUS_PRIMARY  # a primary secret elsewhere keeps its rule
+    hidden = primary | hidden_before
     rank = _preference(problem)
     # How far each primary cell must be able to rise if its lower bound reaches 0 (see ProtectionRule).
     need_up0, need_width0, _ = rule.requirements(problem.values, problem.threshold, primary, primary)
     demand = np.where(primary, np.maximum(np.maximum(need_up0, need_width0) - problem.values, 1.0), 0.0)
-    log = [f"{int(primary.sum())} cellules en secret primaire sur {problem.n_cells}"]
+    log = [f"{int(primary.sum())} cellules en secret primaire sur {problem.n_cells}", *log_fixed]
     mover: _Mover | None = None
     proved = np.zeros(problem.n_cells, dtype=bool)
     status = np.where(primary, STATUS_PRIMARY, STATUS_PUBLISHED).astype(object)
     rounds = 0
     for rounds in range(1, max_rounds + 1):
-        added = singleton_closure(problem, hidden, rank, demand)
+        added = singleton_closure(problem, hidden, rank, demand, frozen)
         if added:
             log.append(f"tour {rounds}: {len(added)} complément(s) par relation à une seule cellule masquée")
         status = np.where(primary, STATUS_PRIMARY, np.where(hidden, STATUS_SECONDARY, STATUS_PUBLISHED)).astype(object)
@@ -292,7 +385,7 @@ def protect_tables(
         if failing.size == 0:
             break
         log.append(f"tour {rounds}: {failing.size} cellule(s) insuffisamment protégée(s), réparation par LP")
-        mover = mover or _Mover(problem)
+        mover = mover or _Mover(problem, frozen=frozen)
         moves: list[np.ndarray] = []  # movements found this round: each is a feasible table shift
         for i in failing:
             i = int(i)
@@ -304,7 +397,7 @@ def protect_tables(
             target_up = max(need_up[i], lower[i] + need_width[i])
             # An earlier movement of this round that already lifts cell i far enough proves it.
             if upper[i] < target_up - 1e-9 and not any(v + d[i] >= target_up - 1e-9 for d in moves):
-                cells, d = mover.move(i, target_up - v, hidden)
+                cells, d = _widen(mover, i, v, target_up, need_up[i], need_width[i], hidden)
                 hidden[cells] = True
                 moves.append(d)
     else:
