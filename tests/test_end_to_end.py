@@ -167,9 +167,17 @@ def test_schedules_ask_for_the_previous_month_and_year():
 
 
 def test_yearly_extract_job_produces_the_extract(run):
+    """The run the yearly schedule asks for on 15 January 2026 (job, partition, tags) writes the extract."""
+    from dagster import build_schedule_context
+
+    from pipelines.definitions import defs
     from pipelines.runner import run_job
 
-    result = run_job("region_extract_yearly", run["settings"], partition_key="2025")
+    schedule = next(s for s in defs.schedules if s.name == "yearly_region_extract")
+    request = schedule(build_schedule_context(scheduled_execution_time=datetime(2026, 1, 15, 6)))
+    assert request.partition_key == "2025"
+    result = run_job(schedule.job_name, run["settings"], partition_key=request.partition_key,
+                     tags={k: v for k, v in request.tags.items() if not k.startswith("dagster/partition")})
     assert result.success
     folder = latest_version_dir(run["settings"].exports_dir, "2025")
     manifest = json.loads((folder / "manifest.json").read_text())
