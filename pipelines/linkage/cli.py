@@ -1,4 +1,5 @@
 """`spro link LEFT.csv RIGHT.csv`: link two identity files, write the matched pairs with their scores.
+`spro link [--full|--incremental]` (no file): the warehouse step (link_warehouse.link_identities).
 
 Both sides are pseudonymised in memory with the deployment's key (pipelines.privacy.keys.get_key)
 before anything reaches DuckDB; the output holds row ids of both sides and scores, never a name.
@@ -96,26 +97,66 @@ def link_files(left: Path, right: Path, map_left: dict, map_right: dict, key: by
 
 
 @click.command("link")
-@click.argument("left", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("right", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--map-left", required=True, help="champ=colonne,... pour LEFT (first_names, surname, birth_name, "
+@click.argument("left", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("right", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map-left", help="champ=colonne,... pour LEFT (first_names, surname, birth_name, "
               "birth_date, sex, commune, ine, id)")
-@click.option("--map-right", required=True, help="champ=colonne,... pour RIGHT")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--map-right", help="champ=colonne,... pour RIGHT")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Fichier CSV des paires appariées (identifiants de lignes et scores, sans nom).")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help="Seuil de probabilité d'appariement (défaut : celui du modèle).")
 @click.option("--sep", default=None, help="Séparateur des deux fichiers (défaut : détecté).")
 @click.option("--encoding", default="utf-8", show_default=True)
 @click.option("--no-training", is_flag=True, help="Garder les paramètres de départ du modèle (petits fichiers).")
-def link_command(left, right, map_left, map_right, out_path, threshold, sep, encoding, no_training):
-    """Apparie deux fichiers d'identités (CSV) sur des jetons pseudonymisés avec la même clé."""
+@click.option("--full", "full", is_flag=True,
+              help="Sans fichiers : réapparier tout l'entrepôt (réentraîner le modèle) au lieu du mode automatique.")
+@click.option("--incremental", "incremental", is_flag=True,
+              help="Sans fichiers : n'apparier que les nouvelles identités (erreur sans modèle enregistré).")
+def link_command(left, right, map_left, map_right, out_path, threshold, sep, encoding, no_training, full, incremental):
+    """Apparie deux fichiers d'identités (CSV) sur des jetons pseudonymisés avec la même clé.
+
+    Sans LEFT ni RIGHT : apparie les identités de l'entrepôt (ops.identity_tokens -> ops.person_links),
+    en mode incrémental quand c'est possible, complet avec --full."""
     from pipelines.linkage import model
-    from pipelines.privacy.keys import get_key
 
     threshold = model.DEFAULT_THRESHOLD if threshold is None else threshold
+    if left is None and right is None:
+        _link_warehouse_command(threshold, full, incremental)
+        return
+    if left is None or right is None:
+        raise click.UsageError("donner LEFT et RIGHT, ou aucun des deux pour apparier l'entrepôt")
+    if full or incremental:
+        raise click.UsageError("--full et --incremental ne s'appliquent qu'à l'entrepôt (sans fichiers)")
+    missing = [name for name, value in (("--map-left", map_left), ("--map-right", map_right), ("--out", out_path))
+               if not value]
+    if missing:
+        raise click.UsageError(f"option(s) requise(s) avec deux fichiers : {', '.join(missing)}")
+    from pipelines.privacy.keys import get_key
+
     pairs = link_files(left, right, parse_mapping(map_left), parse_mapping(map_right), get_key(), threshold,
                        sep=sep, encoding=encoding, train=not no_training)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     pairs.to_csv(out_path, index=False)
     click.echo(f"{len(pairs)} paires au seuil {threshold} -> {out_path}")
+
+
+def _link_warehouse_command(threshold: float, full: bool, incremental: bool) -> None:
+    import duckdb
+
+    from pipelines.config import load_settings
+    from pipelines.linkage.link_warehouse import link_identities
+
+    if full and incremental:
+        raise click.UsageError("--full ou --incremental, pas les deux")
+    mode = "full" if full else "incremental" if incremental else "auto"
+    settings = load_settings()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        try:
+            summary = link_identities(con, threshold=threshold, mode=mode)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from error
+    label = "complet" if summary.mode == "full" else "incrémental"
+    click.echo(f"Appariement {label} ({summary.mode_reason}) : {summary.identities} identités dont "
+               f"{summary.identities_new} nouvelles, {summary.persons} personnes, "
+               f"{summary.person_key_changes} clés personne modifiées, {summary.seconds:.1f} s")

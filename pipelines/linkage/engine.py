@@ -6,8 +6,10 @@ __splink__ work tables land in spro.duckdb). Its input holds keyed tokens only.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -37,12 +39,57 @@ def _splink_logging_quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+@dataclass
+class PretrainedModel:
+    """A stored model to predict with, without training (incremental linkage).
+
+    settings: the Splink settings dict saved by a full run (`save_model_to_json`), whose blocking
+    rules are replaced by `model.blocking_rules` restricted to pairs with at least one new side
+    (records carry a boolean `is_new`); prior: probability_two_random_records_match to use (the
+    stored one rescaled to today's number of identities by the caller); tf_tables: column ->
+    frame (value column, tf_<column>) of term frequencies over ALL identities, since the records
+    scored are a biased subset (new identities and their candidates) whose own frequencies would
+    be wrong."""
+
+    settings: dict
+    prior: float | None = None
+    tf_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Instead of the records frame: loader(con) creates table spro_identities (model.LINK_COLUMNS +
+    # is_new) in Splink's connection and returns {"prior": float | None, "tf_tables": {column:
+    # table name}}. Lets the caller stream the records from the warehouse (Arrow batches) instead of
+    # holding them as Python objects: the token lists cost several times their size in pandas.
+    loader: Callable[[duckdb.DuckDBPyConnection], dict] | None = None
+
+
+def _restricted_to_new(rules: list[str]) -> list[str]:
+    # Only pairs with at least one new identity: pairs of two existing identities were scored by
+    # earlier runs and their decision is already in ops.person_links.
+    return [f"{rule} and (l.is_new or r.is_new)" for rule in rules]
+
+
+def count_prior_rule_pairs(con: duckdb.DuckDBPyConnection, table: str, within_group: bool,
+                           new_only: bool) -> int:
+    """Pairs meeting the prior's deterministic rules (what Splink's prior estimate counts), among
+    pairs with a new side when new_only: added to the stored count, it gives the count a full run
+    would make without joining the history."""
+    rules = [model.with_group(rule, within_group) for rule in model.PRIOR_RULES]
+    extra = " and (l.is_new or r.is_new)" if new_only else ""
+    union = " union ".join(
+        f"select l.unique_id as a, r.unique_id as b from {table} l join {table} r "
+        f"on {rule} and l.unique_id < r.unique_id{extra}" for rule in rules)
+    return int(con.execute(f"select count(*) from ({union})").fetchall()[0][0])
+
+
 def score_pairs(records: pd.DataFrame, within_group: bool = False, train: bool = True,
-                predict_floor: float = model.PREDICT_FLOOR, threads: int | None = None
+                predict_floor: float = model.PREDICT_FLOOR, threads: int | None = None,
+                pretrained: PretrainedModel | None = None, info: dict | None = None
                 ) -> tuple[pd.DataFrame, model.TrainingReport, dict[str, float]]:
     """Train and predict with Splink on `records` (model.LINK_COLUMNS). Returns the scored pairs
     (unique_id_l, unique_id_r, match_probability, match_weight, gamma_*, source_group_l/_r,
-    ine_pseudo_l/_r), the training report and timings."""
+    ine_pseudo_l/_r), the training report and timings.
+
+    With `pretrained`, nothing is trained: the stored model predicts pairs with at least one new
+    record (`is_new`). `info`, when given, receives the model as a JSON-able dict ("model")."""
     from splink import DuckDBAPI, Linker
 
     _splink_logging_quiet()
@@ -52,17 +99,46 @@ def score_pairs(records: pd.DataFrame, within_group: bool = False, train: bool =
         con.execute(f"set threads = {int(threads)}")
     try:
         db_api = DuckDBAPI(con)
-        settings = model.settings(within_group=within_group)
+        columns = list(model.LINK_COLUMNS)
+        if pretrained is not None:
+            settings = copy.deepcopy(pretrained.settings)
+            settings["blocking_rules_to_generate_predictions"] = _restricted_to_new(model.blocking_rules(within_group))
+            if pretrained.prior is not None:
+                settings["probability_two_random_records_match"] = float(pretrained.prior)
+            columns.append("is_new")
+        else:
+            settings = model.settings(within_group=within_group)
         settings["additional_columns_to_retain"] = ["source_group", "ine_pseudo"]
-        con.register("_spro_records", records[model.LINK_COLUMNS])
-        con.execute(f"create table spro_identities as {model.typed_records_sql('_spro_records')}")
-        con.unregister("_spro_records")
+        loaded: dict = {}
+        if pretrained is not None and pretrained.loader is not None:
+            loaded = pretrained.loader(con)
+            if loaded.get("prior") is not None:
+                settings["probability_two_random_records_match"] = float(loaded["prior"])
+        else:
+            con.register("_spro_records", records[columns])
+            con.execute(f"create table spro_identities as {model.typed_records_sql('_spro_records')}")
+            con.unregister("_spro_records")
         table = db_api.register("spro_identities", table_name="identities")
         linker = Linker(table, settings, log_level=None)
         started = time.perf_counter()
-        report = model.train(linker, len(records), within_group=within_group) if train else model.TrainingReport(
-            records=len(records), skipped=["training disabled"])
+        if pretrained is not None:
+            report = model.TrainingReport(records=len(records), skipped=["stored model"],
+                                          prior=settings.get("probability_two_random_records_match"))
+            tf_names = dict(loaded.get("tf_tables", {}))
+            for column, frame in pretrained.tf_tables.items():
+                tf_names[column] = f"spro_tf_{column}"
+                con.register("_spro_tf", frame)
+                con.execute(f"create table {tf_names[column]} as select * from _spro_tf")
+                con.unregister("_spro_tf")
+            for column, name in tf_names.items():
+                linker.table_management.register_term_frequency_lookup(db_api.register(name), column)
+        elif train:
+            report = model.train(linker, len(records), within_group=within_group)
+        else:
+            report = model.TrainingReport(records=len(records), skipped=["training disabled"])
         timings["train_s"] = time.perf_counter() - started
+        if info is not None:
+            info["model"] = linker.misc.save_model_to_json()
         started = time.perf_counter()
         predictions = linker.inference.predict(threshold_match_probability=predict_floor, warning_mode="never")
         pairs = predictions.as_pandas_dataframe()
@@ -105,14 +181,24 @@ def connected_components(n_nodes_ids: np.ndarray, edges: pd.DataFrame) -> pd.Ser
 
 def link_records(records: pd.DataFrame, threshold: float = model.DEFAULT_THRESHOLD, within_group: bool = False,
                  train: bool = True, deterministic: bool = True, predict_floor: float | None = None,
-                 threads: int | None = None) -> LinkageResult:
-    """The whole linkage of prepared records (model.prepare_records)."""
+                 threads: int | None = None, pretrained: PretrainedModel | None = None,
+                 info: dict | None = None) -> LinkageResult:
+    """The whole linkage of prepared records (model.prepare_records).
+
+    With `pretrained` (incremental linkage), records carry `is_new`; only pairs with a new side are
+    scored, and only INE edges with a new side are kept (see score_pairs). With pretrained.loader,
+    `records` need only unique_id, source_group, ine_pseudo and is_new: the loader puts the tokens
+    in Splink's connection."""
+    is_new = records["is_new"].astype(bool).to_numpy() if pretrained is not None else None
     records = model.prepare_records(records)
+    if is_new is not None:
+        records["is_new"] = is_new
     floor = min(model.PREDICT_FLOOR, threshold) if predict_floor is None else predict_floor
     started = time.perf_counter()
     if len(records) >= 2:
         pairs, report, timings = score_pairs(records, within_group=within_group, train=train,
-                                             predict_floor=floor, threads=threads)
+                                             predict_floor=floor, threads=threads, pretrained=pretrained,
+                                             info=info)
     else:
         pairs, report, timings = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability",
                                                        "match_weight"]), model.TrainingReport(records=len(records)), {}
@@ -121,6 +207,9 @@ def link_records(records: pd.DataFrame, threshold: float = model.DEFAULT_THRESHO
     pairs["ine_conflict"] = vetoed
     pairs["accepted"] = (pairs["match_probability"] >= threshold) & ~vetoed
     edges_ine = ine_edges(records) if deterministic else ine_edges(records.iloc[0:0])
+    if is_new is not None and len(edges_ine):
+        new_ids = records.loc[records["is_new"], "unique_id"]
+        edges_ine = edges_ine[edges_ine["unique_id_l"].isin(new_ids) | edges_ine["unique_id_r"].isin(new_ids)]
     if len(edges_ine):
         edges_ine["accepted"] = True
         edges_ine["ine_conflict"] = False
@@ -149,4 +238,4 @@ def link_records(records: pd.DataFrame, threshold: float = model.DEFAULT_THRESHO
     return LinkageResult(pairs=all_pairs, clusters=clusters, threshold=threshold, training=report, timings=timings)
 
 
-__all__ = ["INE_METHOD", "PROBABILISTIC_METHOD", "LinkageResult", "connected_components", "link_records", "score_pairs"]
+__all__ = ["INE_METHOD", "PROBABILISTIC_METHOD", "LinkageResult", "PretrainedModel", "count_prior_rule_pairs", "connected_components", "link_records", "score_pairs"]

@@ -313,3 +313,78 @@ def evaluate_on_generated(truth_dir: str | Path, inbox_dir: str | Path, threshol
     if out_json:
         Path(out_json).write_text(json.dumps(out, indent=1, default=float))
     return out
+
+
+# ------------------------------------------------------------------ incremental vs full linkage
+
+def generated_tokens(truth_dir: str | Path, inbox_dir: str | Path, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(identities, tokens) of the generator's feeds: identities with identity_key, person_id and
+    first_month (clear names stay in this frame, in memory); tokens = ops.identity_tokens rows, one
+    per identity, with period_month = the identity's first month."""
+    from pipelines.linkage.generated import read_generated_identities
+    from pipelines.linkage.link_warehouse import tokens_table_from_identities
+
+    identities = read_generated_identities(Path(truth_dir), Path(inbox_dir))
+    identities["identity_key"] = identity_keys(identities, key)
+    # A RIO identity (key = INE pseudonym) can also be an activity identity's INE: one key, one row.
+    identities = identities.drop_duplicates("identity_key").reset_index(drop=True)
+    tokens = tokens_table_from_identities(identities, key)
+    tokens["period_month"] = identities["first_month"].to_numpy()
+    return identities, tokens
+
+
+def _link_in_memory(tokens: pd.DataFrame, mode: str, con=None):
+    import duckdb
+
+    from pipelines.linkage.link_warehouse import link_identities
+
+    con = con or duckdb.connect(":memory:")
+    con.execute("create schema if not exists ops")
+    con.register("_tokens", tokens)
+    if con.execute("select count(*) from information_schema.tables where table_schema='ops' "
+                   "and table_name='identity_tokens'").fetchall()[0][0]:
+        con.execute("insert into ops.identity_tokens select * from _tokens")
+    else:
+        con.execute("create table ops.identity_tokens as select * from _tokens")
+    con.unregister("_tokens")
+    started = time.perf_counter()
+    summary = link_identities(con, mode=mode)
+    return con, summary, time.perf_counter() - started
+
+
+def evaluate_incremental_on_generated(truth_dir: str | Path, inbox_dir: str | Path, last_months: int = 1,
+                                     key: bytes | None = None) -> dict:
+    """Full linkage of all months vs full linkage of the months before the last `last_months` then an
+    incremental run for them: cluster precision/recall of both against the truth, the agreement of
+    the two partitions (the full one taken as truth), and the seconds of each linking step. In one
+    process (peak memory: see bench_incremental)."""
+    if key is None:
+        import secrets
+
+        key = secrets.token_bytes(32)
+    identities, tokens = generated_tokens(truth_dir, inbox_dir, key)
+    months = sorted(m for m in identities["first_month"].dropna().unique())
+    cut = months[-last_months]
+    before = tokens["period_month"] < cut
+    truth = identities.set_index("identity_key")["person_id"]
+
+    con, full_summary, full_s = _link_in_memory(tokens, "full")
+    full_links = con.execute("select identity_key, person_key from ops.person_links").df().set_index("identity_key")
+    con.close()
+    con, base_summary, base_s = _link_in_memory(tokens[before], "full")
+    con, inc_summary, inc_s = _link_in_memory(tokens[~before], "incremental", con)
+    inc_links = con.execute("select identity_key, person_key from ops.person_links").df().set_index("identity_key")
+    changes = con.execute("select count(*) from ops.person_key_changes").fetchall()[0][0]
+    con.close()
+    full_pk = full_links["person_key"].reindex(truth.index)
+    inc_pk = inc_links["person_key"].reindex(truth.index)
+    return {
+        "months": len(months), "cut": cut, "identities": len(truth), "identities_new": int((~before).sum()),
+        "full": {**pairwise_metrics(truth, full_pk), "seconds": full_s},
+        "base_full": {"identities": base_summary.identities, "seconds": base_s},
+        "incremental": {**pairwise_metrics(truth, inc_pk), "seconds": inc_s, "mode": inc_summary.mode,
+                        "records_scored": inc_summary.records_scored, "person_key_changes": int(changes),
+                        "persons_merged": inc_summary.persons_merged, "prior": inc_summary.prior},
+        "full_prior": full_summary.prior,
+        "agreement": pairwise_metrics(full_pk.rename("t"), inc_pk),
+    }

@@ -7,10 +7,11 @@ kept. Files that cannot be read as their contract says (wrong encoding, missing 
 identity column, empty file) are skipped and counted. Sex codes go through the contract's code
 list; birth dates through its date format (impossible dates become missing).
 
-Identities: one per (member, member person number) for the per-act activity contracts, one per
-INE for the RIO lists (rows without an INE are left out: they have no identity key). Among the
-rows of one identity, the one with the most filled fields gives its spelling (a member spells a
-person the same way every time; defects only blank fields).
+Identities (with `first_month`, the month of their first file): one per (member, member person
+number) for the per-act activity contracts, one per INE for the RIO lists (rows without an INE are
+left out: they have no identity key). Among the rows of one identity, the one with the most filled
+fields gives its spelling (a member spells a person the same way every time; defects only blank
+fields).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def read_generated_identities(truth_dir: Path, inbox_dir: Path) -> pd.DataFrame:
             continue
         frame = frame.merge(truth, on="row_number", how="inner")
         frame["sender_code"] = row.sender_code
+        frame["month"] = getattr(row, "month", "")
         frame["source_kind"] = "rio" if row.contract == RIO_CONTRACT else "activity"
         parts.append(frame)
     rows = pd.concat(parts, ignore_index=True)
@@ -102,10 +104,13 @@ def read_generated_identities(truth_dir: Path, inbox_dir: Path) -> pd.DataFrame:
     both["_filled"] = both[fields].notna().sum(axis=1)
     # The true person of an identity: its most frequent person_id (unique by construction).
     person = both.groupby("identity")["person_id"].agg(lambda s: s.value_counts().index[0])
+    # The month an identity first arrives in (files.csv's month): what an incremental run sees as new.
+    first_month = both.groupby("identity")["month"].min()
     both = both.sort_values(["identity", "_filled"], ascending=[True, False], kind="stable")
     one = both.drop_duplicates("identity", keep="first").copy()
     one["person_id"] = one["identity"].map(person).astype("int64")
-    out = one[OUT_COLUMNS + ["identity"]].reset_index(drop=True)
+    one["first_month"] = one["identity"].map(first_month)
+    out = one[OUT_COLUMNS + ["identity", "first_month"]].reset_index(drop=True)
     out.attrs["files_read"] = len(parts)
     out.attrs["files_skipped"] = skipped
     return out

@@ -218,8 +218,11 @@ class TrainingReport:
     seconds: float = 0.0
 
 
-def _with_group(rule: str, within_group: bool) -> str:
+def with_group(rule: str, within_group: bool) -> str:
     return rule if within_group else f"{rule} and l.source_group <> r.source_group"
+
+
+_with_group = with_group
 
 
 def train(linker, records: int, within_group: bool = False, seed: int = 42) -> TrainingReport:
