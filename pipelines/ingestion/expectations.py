@@ -226,6 +226,37 @@ def _cache_key(value):
     return None if pd.isna(value) else value
 
 
+_EXACT_US_UNITS = ("datetime64[s]", "datetime64[ms]", "datetime64[us]")
+
+
+def _cache_keys(values: pd.Series) -> list:
+    """[_cache_key(v) for v in values] in one pass (timestamps columns have ~all-distinct values).
+
+    A naive datetime column of second, milli- or microsecond resolution is keyed by its integer
+    microseconds since the epoch (exact for those units) instead of one pandas Timestamp object per
+    value, which cost more than GE's own check on event logs. Nanosecond columns keep Timestamps:
+    the two kinds of keys never compare equal, so at worst a value is judged again;
+    _issues_from_bad_values matches rows against both kinds.
+    """
+    missing = values.isna().to_numpy()
+    if str(values.dtype) in _EXACT_US_UNITS:
+        micros = values.to_numpy().astype("datetime64[us]").view("int64").tolist()
+        return [None if m else v for v, m in zip(micros, missing)]
+    return [None if m else v for v, m in zip(values.astype(object).tolist(), missing)]
+
+
+def _isin_keys(series: pd.Series, keys: list) -> pd.Series:
+    """series.isin(keys) where keys may hold integer microseconds for a datetime column (_cache_keys)."""
+    if str(series.dtype) in _EXACT_US_UNITS:
+        micros = [k for k in keys if type(k) is int]
+        others = [k for k in keys if type(k) is not int]
+        mask = np.isin(series.to_numpy().astype("datetime64[us]").view("int64"), np.array(micros, dtype=np.int64))
+        mask &= ~series.isna().to_numpy()
+        result = pd.Series(mask, index=series.index)
+        return result | series.isin(others) if others else result
+    return series.isin(keys)
+
+
 def _judge_with_ge(contract, rules: list[Rule], values: dict[Rule, pd.Series], month_start) -> dict[Rule, set]:
     """Run GE on the distinct new values of each rule's column; return the failing values per rule."""
     columns = sorted({r.column for r in rules})
@@ -257,8 +288,10 @@ def _judge_with_ge(contract, rules: list[Rule], values: dict[Rule, pd.Series], m
                 failing[rule].add(None)
             continue
         if not item.success:
-            for p in item.result.get("unexpected_index_list") or []:
-                failing[rule].add(_cache_key(column_values.iloc[p if p < len(column_values) else 0]))
+            positions = np.asarray(item.result.get("unexpected_index_list") or [], dtype=np.int64)
+            if len(positions):
+                positions = np.where(positions < len(column_values), positions, 0)
+                failing[rule].update(_cache_keys(column_values.iloc[positions]))
     return failing
 
 
@@ -272,7 +305,7 @@ def _column_values(typed: pd.DataFrame, rule: Rule) -> pd.Series:
 
 def _unknown(uniques: pd.Series, cache: dict) -> tuple[list, pd.Series | None]:
     """(cache keys of the values, the values the cache has no verdict for yet, or None)."""
-    keys = [_cache_key(v) for v in uniques]
+    keys = _cache_keys(uniques)
     unknown = [i for i, k in enumerate(keys) if k not in cache]
     return keys, (uniques.iloc[unknown].reset_index(drop=True) if unknown else None)
 
@@ -283,9 +316,9 @@ def _judge_and_remember(contract, to_judge: dict[Rule, pd.Series], month_start) 
     failing = _judge_with_ge(contract, judged_rules, to_judge, month_start)
     for rule in judged_rules:
         cache = _verdicts(rule, month_start)
-        for value in to_judge[rule]:
-            key = _cache_key(value)
-            cache[key] = key not in failing[rule]
+        bad = failing[rule]
+        for key in _cache_keys(to_judge[rule]):
+            cache[key] = key not in bad
     return failing
 
 
@@ -363,7 +396,7 @@ def _issues_from_bad_values(typed, raw, contract, bad_values: dict[Rule, set]) -
             if source in raw.columns:   # a value that failed to parse already has its own reason
                 mask &= raw[source].astype(str).str.strip() == ""
         else:
-            mask = typed[column].isin([v for v in values if v is not None])
+            mask = _isin_keys(typed[column], [v for v in values if v is not None])
         if mask.any():
             rows = typed.index[mask.to_numpy()]
             source = sources.get(column, column)

@@ -14,6 +14,7 @@ import hmac
 from collections.abc import Mapping
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from pipelines.config import Settings
@@ -63,7 +64,10 @@ def domain_for(target: str, sender_code: str) -> str:
 def _as_text(series: pd.Series) -> pd.Series:
     """Dates become ISO text before hashing, so one date has one pseudonym whatever its format."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        return series.dt.strftime("%Y-%m-%d").astype(object).where(series.notna(), None)
+        # strftime once per distinct date (pandas formats dates one by one in Python)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = np.array(list(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d")) + [None], dtype=object)
+        return pd.Series(texts[codes], index=series.index, name=series.name, dtype=object)
     return series.astype(object).where(series.notna(), None)
 
 
@@ -90,6 +94,34 @@ def pseudonymise_frame(frame: pd.DataFrame, personal: set[str], sender_code: str
     return out
 
 
+def pseudonymise_arrow(frame: pd.DataFrame, personal: set[str], sender_code: str, key: bytes,
+                       keep: list[str]):
+    """pseudonymise_frame(frame[...]) restricted to the `keep` columns, as a pyarrow Table.
+
+    Same values as pseudonymise_frame: the clear personal columns are left out, `<column>_pseudo`
+    are added. Arrow because the table goes straight to DuckDB, and each distinct pseudonym then
+    becomes an Arrow string once instead of once per row. Raises what pa.Table.from_pandas raises
+    on a column Arrow cannot type (the caller then loads through pandas as before).
+    """
+    import pyarrow as pa
+
+    if _pseudo is None or not hasattr(_pseudo, "pseudonymize_arrow"):
+        return None
+    wanted = set(keep)
+    present = [c for c in personal if c in frame.columns]
+    plain = [c for c in frame.columns if c in wanted and c not in present]
+    table = pa.Table.from_pandas(frame[plain], preserve_index=False)
+    for column in present:
+        if f"{column}_pseudo" in wanted:
+            values = frame[column]
+            # A text column is factorised as it is: its distinct values and missing ones are those
+            # of _as_text's object copy, which cost more than the hashing here.
+            texts = values if isinstance(values.dtype, pd.StringDtype) else _as_text(values)
+            table = table.append_column(f"{column}_pseudo", _pseudo.pseudonymize_arrow(
+                texts, key, domain_for(column, sender_code)))
+    return table
+
+
 IDENTITY_COLUMNS = {
     "activity_acts": {"last_name": "last_name", "birth_name": "birth_name", "first_names": "first_names",
                       "birth_date": "birth_date", "sex": "sex_code", "commune": "residence_commune_insee"},
@@ -98,14 +130,16 @@ IDENTITY_COLUMNS = {
 }
 
 
-def comparison_tokens(frame: pd.DataFrame, table: str, key: bytes) -> pd.DataFrame | None:
-    """Keyed comparison tokens for linkage (None when the table carries no identity)."""
+def comparison_tokens(frame: pd.DataFrame, table: str, key: bytes):
+    """Keyed comparison tokens for linkage, as a pyarrow Table in the frame's row order (None when
+    the table carries no identity). Arrow because it goes straight to DuckDB: see
+    pseudonymize.comparison_tokens_arrow."""
     columns = IDENTITY_COLUMNS.get(table)
-    if _pseudo is None or columns is None or not hasattr(_pseudo, "comparison_tokens_frame"):
+    if _pseudo is None or columns is None or not hasattr(_pseudo, "comparison_tokens_arrow"):
         return None
     if not any(c in frame.columns for c in ("last_name", "first_names")):
         return None
     texts = frame[[c for c in columns.values() if c in frame.columns]].copy()
     if "birth_date" in texts.columns:
         texts["birth_date"] = _as_text(texts["birth_date"])
-    return _pseudo.comparison_tokens_frame(texts, key, columns=columns)
+    return _pseudo.comparison_tokens_arrow(texts, key, columns=columns)

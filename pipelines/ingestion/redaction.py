@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ PLACEHOLDER = {"COMMENT_PHONE_REDACTED": "[téléphone retiré]", "COMMENT_EMAIL
 MIN_NAME_LENGTH = 3
 
 
+@lru_cache(maxsize=200_000)   # the same words and names come back in every comment of every file
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
@@ -46,6 +48,15 @@ def _name_tokens(values: list[str | None]) -> set[str]:
                 if len(token) >= MIN_NAME_LENGTH and token not in {"epouse", "nee", "veuve"}:
                     tokens.add(token)
     return tokens
+
+
+def _hashable(value):
+    return None if value is None or pd.isna(value) else value
+
+
+@lru_cache(maxsize=100_000)   # a person's names come back on each of their acts
+def _row_name_tokens(names: tuple) -> frozenset[str]:
+    return frozenset(_name_tokens(list(names)))
 
 
 def redact_comment(comment: str, own_names: set[str]) -> tuple[str, list[str]]:
@@ -102,9 +113,14 @@ def redact_comments(typed: pd.DataFrame) -> pd.DataFrame:
     if name_columns:
         suspicious = suspicious | pd.Series(True, index=text.index)
     flags = []
-    for row in text.index[suspicious.to_numpy()]:
-        own = _name_tokens([typed.at[row, c] for c in name_columns]) if name_columns else set()
-        redacted, found = redact_comment(text.at[row], own)
+    # Plain lists, not one pandas lookup per row and column (that lookup cost more than the regexes).
+    chosen = suspicious.to_numpy()
+    rows = text.index[chosen]
+    comment_values = text[chosen].tolist()
+    name_values = [typed[c].loc[rows].tolist() for c in name_columns]
+    for i, row in enumerate(rows):
+        own = _row_name_tokens(tuple(_hashable(values[i]) for values in name_values)) if name_columns else set()
+        redacted, found = redact_comment(comment_values[i], own)
         if found:
             typed.at[row, "comment"] = redacted
             for code in found:

@@ -217,6 +217,11 @@ def normalizer_for(domain: str) -> Callable[[object], str | None]:
     return NORMALIZERS.get(domain.split(":", 1)[0], normalize_generic)
 
 
+# Pseudonyms of raw texts already seen in this process, per (key, domain): person numbers, INE and
+# names recur across a member's monthly files. Bounded like _PSEUDONYM_CACHE.
+_SERIES_CACHE: dict[tuple[bytes, str], dict[str, str | None]] = {}
+
+
 def pseudonymize_series(
     values: pd.Series,
     key: bytes,
@@ -228,13 +233,47 @@ def pseudonymize_series(
     Why missing stays missing: hashing "" would give every person without an INE the same
     pseudonym, merging them into one 'person'. Each distinct value is normalised and hashed once.
     """
+    codes, table = _pseudonym_codes(values, key, domain, normalize)
+    return pd.Series(np.array(table, dtype=object)[codes], index=values.index, dtype=object, name=values.name)
+
+
+def pseudonymize_arrow(values: pd.Series, key: bytes, domain: str,
+                       normalize: Callable[[object], str | None] | None = None):
+    """pseudonymize_series as a pyarrow string array (nulls where missing), for direct loading:
+    each distinct pseudonym becomes an Arrow string once, rows are a `take` of them."""
+    import pyarrow as pa
+
+    codes, table = _pseudonym_codes(values, key, domain, normalize)
+    codes = np.where(codes < 0, len(table) - 1, codes)
+    return pa.array(table, type=pa.string()).take(pa.array(codes, type=pa.int64()))
+
+
+def _pseudonym_codes(values: pd.Series, key: bytes, domain: str,
+                     normalize: Callable[[object], str | None] | None) -> tuple[np.ndarray, list]:
+    """(factorize codes of the values, pseudonym of each distinct value + a trailing None)."""
+    # The memo (raw text -> pseudonym) is only used with the domain's own normaliser: a caller's
+    # custom `normalize` could map the same text differently.
+    memo = None
+    if normalize is None:
+        memo = _SERIES_CACHE.setdefault((key, domain), {})
+        if len(memo) > PSEUDONYM_CACHE_LIMIT:
+            memo.clear()
     normalize = normalize or normalizer_for(domain)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    normalised = [normalize(u) for u in uniques.tolist()]  # tolist: iterating an Arrow array is slow
-    present = [n for n in normalised if n is not None]
-    hashed = iter(pseudonymize_values(present, key, domain))
-    table = np.array([next(hashed) if n is not None else None for n in normalised] + [None], dtype=object)
-    return pd.Series(table[codes], index=values.index, dtype=object, name=values.name)
+    uniques = uniques.tolist()  # tolist: iterating an Arrow array is slow
+    result: list[str | None] = [None] * len(uniques)
+    todo = [i for i, u in enumerate(uniques) if memo is None or type(u) is not str or u not in memo]
+    if memo is not None and len(todo) < len(uniques):
+        for i, u in enumerate(uniques):
+            if type(u) is str and u in memo:
+                result[i] = memo[u]
+    normalised = [normalize(uniques[i]) for i in todo]
+    hashed = iter(pseudonymize_values([n for n in normalised if n is not None], key, domain))
+    for i, n in zip(todo, normalised):
+        result[i] = next(hashed) if n is not None else None
+        if memo is not None and type(uniques[i]) is str:   # 1, 1.0 and True are one dict key
+            memo[uniques[i]] = result[i]
+    return codes, result + [None]   # code -1 (missing) -> the trailing None
 
 
 def pseudonymize_frame(
@@ -395,6 +434,126 @@ DEFAULT_IDENTITY_COLUMNS = {
 }
 
 
+# Each token column depends on the arguments of ONE group only (see clear_token_parts: surname parts
+# read only the split of last_name/birth_name, first-name parts only first_names, and so on). So the
+# tokens are computed once per DISTINCT value of each group, not once per distinct whole identity:
+# birth dates and communes make almost every identity distinct, whereas a region's names repeat
+# massively. The result is the same, value for value (tests compare with the per-identity reference).
+_TOKEN_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("last_name", "birth_name"),
+     ("surname_birth", "surname_birth_compact", "surname_birth_phonetic", "surname_usage",
+      "surname_usage_compact", "surname_usage_phonetic", "surname_deletions")),
+    (("first_names",),
+     ("first_name_1", "first_name_2", "first_name_3", "first_names_compact", "first_name_phonetic",
+      "first_name_deletions")),
+    (("birth_date",), ("birth_year", "birth_month", "birth_day", "birth_day_month_ambiguous", "birth_date_reason")),
+    (("sex",), ("sex",)),
+    (("commune",), ("commune",)),
+)
+assert sorted(c for _, cols in _TOKEN_GROUPS for c in cols) == sorted(TOKEN_COLUMNS)
+
+# Pseudonyms already computed in this process, per (key, domain): the same surnames, first names,
+# communes and deletion strings come back in every member file, so each is hashed once per run
+# instead of once per file. Bounded: a domain's cache is emptied when it grows past the limit.
+_PSEUDONYM_CACHE: dict[tuple[bytes, str], dict[str, str]] = {}
+PSEUDONYM_CACHE_LIMIT = 400_000
+
+
+def cached_pseudonyms(values: list[str], key: bytes, domain: str) -> list[str]:
+    """pseudonymize_values with a per-process memo (same hex strings; only the misses are hashed)."""
+    cache = _PSEUDONYM_CACHE.setdefault((key, domain), {})
+    if len(cache) > PSEUDONYM_CACHE_LIMIT:
+        cache.clear()
+    missing = [v for v in dict.fromkeys(values) if v not in cache]
+    if missing:
+        cache.update(zip(missing, pseudonymize_values(missing, key, domain)))
+    return [cache[v] for v in values]
+
+
+def _column_codes(frame: pd.DataFrame, source: str | None) -> tuple[np.ndarray, list]:
+    """pd.factorize of one column: missing values (None, NaN, NA, NaT) get code -1, as _is_missing."""
+    if source is None or source not in frame.columns:
+        return np.full(len(frame), -1, dtype=np.intp), []
+    codes, uniques = pd.factorize(frame[source], use_na_sentinel=True)
+    return codes, uniques.tolist()   # tolist: plain Python values, as frame[col].tolist() gives
+
+
+def _group_codes(frame: pd.DataFrame, sources: list[str | None]) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of each row's (group values) and the distinct tuples; a missing value is None, as
+    normalize_identity gets it from the per-identity path. The LAST distinct tuple is all-None."""
+    parts = [_column_codes(frame, source) for source in sources]
+    if len(parts) == 1:
+        codes, uniques = parts[0]
+        distinct = [(u,) for u in uniques]
+    else:   # combine the columns' codes into one code per distinct pair, then factorize that
+        combined = np.zeros(len(frame), dtype=np.int64)
+        for codes, uniques in parts:
+            combined = combined * (len(uniques) + 1) + (codes + 1)
+        codes, pairs = pd.factorize(combined)
+        distinct = []
+        for pair in pairs.tolist():
+            values = []
+            for codes_k, uniques in reversed(parts):
+                pair, digit = divmod(pair, len(uniques) + 1)
+                values.append(uniques[digit - 1] if digit else None)
+            distinct.append(tuple(reversed(values)))
+    distinct.append(tuple(None for _ in sources))
+    codes = np.where(codes < 0, len(distinct) - 1, codes)
+    return codes, distinct
+
+
+# Token values already computed in this process, per (key, today, group): {distinct group values:
+# the group's token values}. Names, dates and communes recur in file after file; only new ones are
+# normalised and hashed. Only all-text keys are cached (1, 1.0 and True are equal dict keys).
+_GROUP_CACHE: dict[tuple, dict[tuple, tuple]] = {}
+GROUP_CACHE_LIMIT = 300_000
+
+
+def _cacheable(values: tuple) -> bool:
+    return all(v is None or type(v) is str for v in values)
+
+
+def _token_tables(frame: pd.DataFrame, key: bytes, columns: Mapping[str, str] | None,
+                  today: date | None) -> tuple[int, dict[str, tuple[np.ndarray, list]]]:
+    """Per token column: (row codes, value of each distinct group tuple), hashed with the key."""
+    mapping = {**DEFAULT_IDENTITY_COLUMNS, **(columns or {})}
+    today = today or date.today()
+    out: dict[str, tuple[np.ndarray, list]] = {}
+    for group, (arguments, token_columns) in enumerate(_TOKEN_GROUPS):
+        codes, distinct = _group_codes(frame, [mapping.get(a) for a in arguments])
+        cache = _GROUP_CACHE.setdefault((key, today, group), {})
+        if len(cache) > GROUP_CACHE_LIMIT:
+            cache.clear()
+        new = [values for values in distinct if not (_cacheable(values) and values in cache)]
+        computed = dict(zip(new, _group_token_values(new, arguments, token_columns, key, today)))
+        cache.update({values: tokens for values, tokens in computed.items() if _cacheable(values)})
+        rows = [computed[values] if values in computed else cache[values] for values in distinct]
+        for position, column in enumerate(token_columns):
+            out[column] = (codes, [r[position] for r in rows])
+    return len(frame), out
+
+
+def _group_token_values(distinct: list[tuple], arguments: tuple[str, ...], token_columns: tuple[str, ...],
+                        key: bytes, today: date) -> list[tuple]:
+    """For each distinct tuple of one group's arguments: its token values (keyed), in token_columns order."""
+    parts = [clear_token_parts(normalize_identity(**dict(zip(arguments, values)), today=today))
+             for values in distinct]
+    columns = []
+    for column in token_columns:
+        values = [p[column] for p in parts]
+        domain = TOKEN_DOMAINS.get(column)
+        if domain is not None and column in TOKEN_LIST_COLUMNS:
+            elements = sorted({e for v in values if v is not None for e in v})
+            hashed = dict(zip(elements, cached_pseudonyms(elements, key, domain)))
+            values = [tuple(sorted(hashed[e] for e in v)) if v is not None else None for v in values]
+        elif domain is not None:
+            texts = [str(v) for v in values if v is not None]
+            hashed = dict(zip(texts, cached_pseudonyms(texts, key, domain)))
+            values = [hashed[str(v)] if v is not None else None for v in values]
+        columns.append(values)
+    return list(zip(*columns)) if columns else []
+
+
 def comparison_tokens_frame(
     frame: pd.DataFrame,
     key: bytes,
@@ -402,6 +561,63 @@ def comparison_tokens_frame(
     today: date | None = None,
 ) -> pd.DataFrame:
     """Comparison tokens for every row of a frame (same index), one column per ComparisonTokens field.
+
+    columns maps normalize_identity's arguments to the frame's columns (default: the common model,
+    DEFAULT_IDENTITY_COLUMNS); a missing column counts as unknown. Each distinct value of each
+    identity group (surnames, first names, birth date, sex, commune) is normalised once and each
+    distinct clear part hashed once per domain (see _TOKEN_GROUPS).
+    """
+    n, tables = _token_tables(frame, key, columns, today)
+    out: dict[str, np.ndarray] = {}
+    for column in TOKEN_COLUMNS:
+        codes, values = tables[column]
+        table = np.empty(len(values), dtype=object)  # not np.array: tuples would become a 2-D array
+        for i, value in enumerate(values):
+            table[i] = value
+        out[column] = table[codes] if n else np.array([], dtype=object)
+    result = pd.DataFrame(out, index=frame.index)
+    result["birth_day_month_ambiguous"] = result["birth_day_month_ambiguous"].fillna(False).astype(bool)
+    return result
+
+
+def comparison_tokens_arrow(
+    frame: pd.DataFrame,
+    key: bytes,
+    columns: Mapping[str, str] | None = None,
+    today: date | None = None,
+):
+    """The same tokens as comparison_tokens_frame, as a pyarrow Table (row order of the frame).
+
+    Why: written to DuckDB, an object column of Python tuples costs a Python-level conversion per
+    row; here each distinct value is converted once and the rows are an Arrow `take` of it.
+    """
+    import pyarrow as pa
+
+    n, tables = _token_tables(frame, key, columns, today)
+    arrays = []
+    for column in TOKEN_COLUMNS:
+        codes, values = tables[column]
+        if column == "birth_day_month_ambiguous":
+            kind = pa.bool_()
+            values = [bool(v) if v is not None else False for v in values]
+        elif column in TOKEN_LIST_COLUMNS:
+            kind = pa.list_(pa.string())
+        else:
+            kind = pa.string()
+        arrays.append(pa.array(values, type=kind).take(pa.array(codes, type=pa.int64())) if n
+                      else pa.array([], type=kind))
+    return pa.Table.from_arrays(arrays, names=list(TOKEN_COLUMNS))
+
+
+def comparison_tokens_frame_per_identity(
+    frame: pd.DataFrame,
+    key: bytes,
+    columns: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Reference for comparison_tokens_frame (its former body): one normalisation per distinct WHOLE identity.
+
+    Kept so tests can prove the per-group path gives byte-identical tokens; not used by the pipeline.
 
     columns maps normalize_identity's arguments to the frame's columns (default: the common model,
     DEFAULT_IDENTITY_COLUMNS); a missing column counts as unknown. Each distinct identity is
@@ -488,6 +704,7 @@ __all__ = [
     "pseudonym",
     "pseudonymize_values",
     "pseudonymize_series",
+    "pseudonymize_arrow",
     "pseudonymize_frame",
     "normalizer_for",
     "NORMALIZERS",
@@ -502,6 +719,8 @@ __all__ = [
     "clear_token_parts",
     "comparison_tokens",
     "comparison_tokens_frame",
+    "comparison_tokens_arrow",
+    "cached_pseudonyms",
     "french_phonetic",
     # generalisation (defined in generalize.py)
     "AGE_BANDS",

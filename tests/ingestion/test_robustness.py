@@ -89,6 +89,13 @@ def test_a_rejected_correction_keeps_the_loaded_version(small_inbox, tmp_path, m
     assert _snapshot(settings)["raw.activity_acts"] == before
 
 
+def _first_source_file(frame) -> str:
+    """The source_file of an insert's first row (raw rows are inserted as Arrow tables, ops rows as frames)."""
+    if hasattr(frame, "column_names"):
+        return str(frame.column("source_file")[0].as_py()) if "source_file" in frame.column_names and frame.num_rows else ""
+    return str(frame.get("source_file", pd.Series([""])).iloc[0])
+
+
 def test_failure_half_way_leaves_the_partition_as_it_was_and_other_files_load(small_inbox, tmp_path, monkeypatch):
     from pipelines.ingestion import loader
 
@@ -98,7 +105,7 @@ def test_failure_half_way_leaves_the_partition_as_it_was_and_other_files_load(sm
 
     def failing(con, table, frame, columns):
         original(con, table, frame, columns)
-        if table == "raw.activity_acts" and "CIO001" in str(frame.get("source_file", pd.Series([""])).iloc[0]):
+        if table == "raw.activity_acts" and "CIO001" in _first_source_file(frame):
             raise OSError("disque plein (simulé)")
 
     monkeypatch.setattr(loader, "_insert_frame", failing)

@@ -273,3 +273,68 @@ def test_bassin_mapping_and_bcn_levels():
     assert qualification_level_from_bcn("9999999") is None
     assert qualification_level_from_bcn("ABCDEFGH") is None
     assert qualification_level_from_bcn(None) is None
+
+
+# --- the per-group token path equals the per-identity one, byte for byte ------------------------
+
+
+def _messy_identities(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    surnames = ["Dupont", "DUPONT", "Dupont épouse Martin", "MARTIN née DUPONT", "de la Fontaine", "Lætitia",
+                "N'Diaye", "Müller-Schmidt", "LI", "", None, float("nan"), "  Le Goff ", "O'BRIEN vve DURAND"]
+    births = ["Durand", "DUPONT", None, "", "Fontaine"]
+    firsts = ["Jean-Pierre, Marie", "JEAN PIERRE MARIE", "Élodie", "Zoé-Lou", "", None, "Anne  Sophie", "Luc"]
+    dates = ["25/03/1985", "1985-03-25", "31/02/2005", "03/25/1985", "12/05/99", "", None, "2030-01-01", "1/2/2003"]
+    sexes = ["F", "H", "2", "1", "M", None, "x"]
+    communes = ["8105", "08105", "57463", "2A004", None, ""]
+    pick = lambda values: [values[i] for i in rng.integers(0, len(values), n)]  # noqa: E731
+    return pd.DataFrame({"last_name": pick(surnames), "birth_name": pick(births), "first_names": pick(firsts),
+                         "birth_date": pick(dates), "sex_code": pick(sexes), "residence_commune_insee": pick(communes)},
+                        index=range(100, 100 + n))
+
+
+def _plain(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return None if pd.isna(value) else value
+
+
+@pytest.mark.parametrize("key", [KEY, OTHER_KEY])
+def test_token_groups_equal_per_row_tokens_byte_for_byte(key):
+    from pipelines.privacy.pseudonymize import comparison_tokens_arrow, comparison_tokens_frame_per_identity
+
+    df = _messy_identities()
+    for _ in range(2):   # the second pass is served by the process caches: same bytes
+        out = comparison_tokens_frame(df, key, today=TODAY)
+        reference = comparison_tokens_frame_per_identity(df, key, today=TODAY)
+        arrow = comparison_tokens_arrow(df, key, today=TODAY)
+        assert list(out.index) == list(df.index) and tuple(out.columns) == TOKEN_COLUMNS
+        assert (out.dtypes == reference.dtypes).all()
+        for column in TOKEN_COLUMNS:
+            assert [_plain(v) for v in out[column]] == [_plain(v) for v in reference[column]], column
+            assert [_plain(v) for v in arrow.column(column).to_pylist()] == [_plain(v) for v in out[column]], column
+    for position, (_, row) in enumerate(df.iloc[:60].iterrows()):
+        values = {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in row.items()}
+        expected = comparison_tokens(normalize_identity(
+            last_name=values["last_name"], first_names=values["first_names"], birth_date=values["birth_date"],
+            sex=values["sex_code"], commune=values["residence_commune_insee"], birth_name=values["birth_name"],
+            today=TODAY), key)
+        assert {c: _plain(out[c].iloc[position]) for c in TOKEN_COLUMNS} == {
+            c: _plain(v) for c, v in expected.__dict__.items()}
+
+
+def test_pseudonym_memo_and_arrow_give_the_same_pseudonyms():
+    from pipelines.privacy.pseudonymize import pseudonymize_arrow
+
+    values = pd.Series(["123", None, " 123", 123.0, 123, True, "abc", "123", float("nan"), ""])
+    expected = [None if v is None or (isinstance(v, float) and v != v) or not str(v).strip()
+                else pseudonym(KEY, "person_id:ML054", "1" if v is True else str(v).strip().removesuffix(".0"))
+                for v in values]
+    expected[5] = pseudonym(KEY, "person_id:ML054", "True")
+    for _ in range(2):   # the second call reads the memo
+        out = pseudonymize_series(values, KEY, person_id_domain("ML054"))
+        assert out.tolist() == expected
+        assert pseudonymize_arrow(values, KEY, person_id_domain("ML054")).to_pylist() == expected
+    assert pseudonymize_series(values, OTHER_KEY, person_id_domain("ML054")).tolist()[0] != expected[0]
