@@ -9,7 +9,12 @@ Steps:
 2. ingestion of what was generated against DuckDB reading the same files bare (ratio, peak memory);
 3. dbt: the full build over every generated month, then the incremental build of the last month
    alone (ratio), through Dagster as the pipeline runs them;
-4. linkage precision and recall against the generator's ground truth.
+4. linkage precision and recall against the generator's ground truth;
+5. (--history-years N) dbt over N years of history without generating N years: the raw and ops
+   tables of the warehouse built above (or of --history-base) are replicated, shifted by the span
+   of their months with distinct ids, into 1 and N years; then the full dbt build of 1 year and of
+   N years (the last month held back), and the incremental build of that last month on top of the
+   N years, each in its own process (time and peak memory of dbt and DuckDB).
 """
 
 from __future__ import annotations
@@ -24,17 +29,31 @@ from pathlib import Path
 import click
 
 
-def _run_step(step: str, workdir: Path, *args: str) -> tuple[dict, float, float]:
-    """Run one step in a child process; return (its JSON result, seconds, peak RSS in MB)."""
-    out = workdir / f"{step}.json"
+def _run_step(step: str, workdir: Path, *args: str, env: dict | None = None,
+              name: str | None = None) -> tuple[dict, float, float]:
+    """Run one step in a child process; return (its JSON result, seconds, peak RSS in MB).
+
+    The peak is the largest of the child and its descendants (dbt runs in a grandchild): Linux
+    folds the waited-for descendants' peak into the child's rusage.
+    """
+    out = workdir / f"{name or step}.json"
     env = {**os.environ, "SPRO_WAREHOUSE_DIR": str(workdir / "warehouse"),
-           "SPRO_INBOX_DIR": str(workdir / "inbox"), "DAGSTER_HOME": str(workdir / "dagster_home")}
+           "SPRO_INBOX_DIR": str(workdir / "inbox"), "DAGSTER_HOME": str(workdir / "dagster_home"),
+           **(env or {})}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "pipelines.bench", step, str(workdir), str(out), *args], env=env)
-    _, status, usage = os.wait4(process.pid, 0)
+    # dbt's own log of a step goes to a file beside its result, not to the terminal.
+    log = open(workdir / f"{name}.log", "w") if name else None
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "pipelines.bench", step, str(workdir), str(out), *args],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        if log:
+            log.close()
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise click.ClickException(f"étape {step} en échec (code {os.waitstatus_to_exitcode(status)})")
+        where = f" (journal : {workdir / f'{name}.log'})" if name else ""
+        raise click.ClickException(f"étape {step} en échec (code {os.waitstatus_to_exitcode(status)}){where}")
     return json.loads(out.read_text()), seconds, usage.ru_maxrss / 1024.0
 
 
@@ -82,12 +101,188 @@ def _step_linkage(workdir: Path) -> dict:
     return {k: v for k, v in metrics.items() if k in ("threshold", "cluster", "by_kind", "timings")}
 
 
-STEPS = {"generate": _step_generate, "ingest": _step_ingest, "dbt": _step_dbt, "linkage": _step_linkage}
+# ------------------------------------------------------------------------------- dbt over history
+# The tables dbt reads (models/staging/_sources.yml); identity_tokens without its comparison tokens,
+# which only the linkage step reads.
+HISTORY_TABLES = {
+    "raw": ("activity_acts", "activity_aggregates", "rio_entries", "psad_followups", "lorfolio_events",
+            "events", "event_registrations", "event_satisfaction"),
+    "ops": ("load_ledger", "person_links"),
+}
+IDENTITY_TOKEN_COLUMNS = ("table_name", "source_file", "file_sha256", "sender_code", "period_month",
+                          "source_row", "person_pseudo")
+# Columns that identify a person, an account, an act, an event or a file: made distinct per copy.
+_ID_NAMES = {"identity_key", "person_key", "source_file", "file_sha256", "sha256", "file_name", "ledger_id"}
 
 
-def run_bench(workdir: Path, scale: str, months: int, start: str) -> dict:
+def _is_id_column(name: str, data_type: str) -> bool:
+    return data_type == "VARCHAR" and (name in _ID_NAMES or name.endswith(("_pseudo", "_id")))
+
+
+def _copy_expression(name: str, data_type: str, shift_months: int) -> str:
+    """Column `name` of copy k (k = 0 is the original): dates moved by k spans, ids suffixed."""
+    if data_type == "DATE":
+        return f"cast({name} + to_months(k * {shift_months}) as date) as {name}"
+    if data_type.startswith("TIMESTAMP"):
+        return f"cast({name} + to_months(k * {shift_months}) as {data_type}) as {name}"
+    if _is_id_column(name, data_type):
+        return f"case when k = 0 then {name} else {name} || '~' || cast(k as varchar) end as {name}"
+    return name
+
+
+def replicate_history(base: Path, target: Path, years: int, hold_back_last_month: bool = False) -> dict:
+    """Write `target`: the raw and ops tables of `base` repeated to cover `years` years.
+
+    The base covers `span` consecutive months (a generated year, or fewer): copy k is shifted by
+    k * span months, so the copies tile the calendar without overlap; every id (person pseudonym,
+    act, account, event, file...) gets a per-copy suffix, so copies never link to each other and
+    the history holds as many distinct people as that many real periods would. With
+    hold_back_last_month, the rows of the last month move to schema `held` (see restore_held_month).
+    """
+    import duckdb
+
+    target.unlink(missing_ok=True)
+    con = duckdb.connect(str(target))
+    con.execute(f"attach '{base}' as base (read_only)")
+    first, last = con.execute("select min(period_month), max(period_month) from base.raw.activity_acts").fetchone()
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    copies = -(-years * 12 // span)
+    rows = {}
+    tables = [(schema, table, None) for schema, names in HISTORY_TABLES.items() for table in names]
+    tables.append(("ops", "identity_tokens", IDENTITY_TOKEN_COLUMNS))
+    for schema, table, only in tables:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns where table_catalog = 'base' "
+            "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+        if not columns:
+            continue
+        columns = [(n, t) for n, t in columns if only is None or n in only]
+        select = ", ".join(_copy_expression(n, t, span) for n, t in columns)
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create table {schema}.{table} as select {select} "
+                    f"from base.{schema}.{table} cross join range({copies}) as copies(k) order by k")
+        rows[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+    last_month = con.execute("select max(period_month) from raw.activity_acts").fetchone()[0]
+    if hold_back_last_month:
+        con.execute("create schema held")
+        for schema, table in _month_stamped(con):
+            con.execute(f"create table held.{schema}__{table} as select * from {schema}.{table} "
+                        f"where period_month = date '{last_month}'")
+            con.execute(f"delete from {schema}.{table} where period_month = date '{last_month}'")
+    con.execute("detach base")
+    con.close()
+    return {"base_months": span, "copies": copies, "months": copies * span, "last_month": str(last_month),
+            "rows": rows, "acts": rows.get("raw.activity_acts", 0)}
+
+
+def _month_stamped(con) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.columns where table_catalog = current_database() "
+        "and table_schema in ('raw', 'ops') and column_name = 'period_month' order by 1, 2").fetchall()
+
+
+def restore_held_month(path: Path) -> str:
+    """Hand the held-back month over, as ingestion would load a new month; returns the month."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    month = None
+    for schema, table in _month_stamped(con):
+        con.execute(f"insert into {schema}.{table} select * from held.{schema}__{table}")
+        month = month or con.execute(f"select max(period_month) from held.{schema}__{table}").fetchone()[0]
+        con.execute(f"drop table held.{schema}__{table}")
+    con.close()
+    return str(month)
+
+
+def _step_history(workdir: Path, base: str, years: str) -> dict:
+    history = workdir / "history"
+    folders = {"one_year": (history / "year_1", 1, False),
+               "many_years": (history / f"years_{years}", int(years), True)}
+    if int(years) == 1:  # the one-year build is then the many-year one, last month held back
+        folders.pop("one_year")
+    result = {}
+    for key, (folder, count, hold_back) in folders.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        result[key] = replicate_history(Path(base), folder / "spro.duckdb", count, hold_back_last_month=hold_back)
+    return result
+
+
+def _step_dbt_history(workdir: Path, mode: str, month: str = "") -> dict:
+    """One dbt build of the warehouse of SPRO_DUCKDB_PATH: `full` (--full-refresh) or `month`."""
+    import dagster_dbt
+
+    from pipelines.config import load_settings
+    from pipelines.dbt.project import build_dbt_project, prepare_manifest
+
+    settings = load_settings()
+    project = build_dbt_project(settings)
+    prepare_manifest(project)
+    if mode == "month":
+        month = restore_held_month(settings.duckdb_path)
+        args = ["build", "--vars", json.dumps({"min_month": month, "max_month": month})]
+    else:
+        args = ["build", "--full-refresh"]
+    dbt = dagster_dbt.DbtCliResource(project_dir=project)
+    started = time.perf_counter()
+    dbt.cli(args, target_path=settings.warehouse_dir / "dbt_target", raise_on_error=True).wait()
+    seconds = time.perf_counter() - started
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        acts = con.execute("select count(*) from marts.fct_service_acts").fetchone()[0]
+        indicator_rows = sum(con.execute(f"select count(*) from indicators.{t}").fetchone()[0] for t in (
+            "ind_suivi", "ind_suivi_totals", "ind_qualite", "ind_qualite_totals", "ind_performance",
+            "ind_performance_totals"))
+    return {"dbt_s": seconds, "month": month, "fct_service_acts_rows": acts, "indicator_rows": indicator_rows}
+
+
+def run_history_bench(workdir: Path, base: Path, years: int) -> dict:
+    """Full dbt build of 1 and `years` years, then one new month on top of `years` years."""
+    click.echo(f"  historique dbt : {years} ans reconstitués à partir de {base}")
+    result, seconds, peak = _run_step("history", workdir, str(base), str(years), name="history")
+    many = result["many_years"]
+    click.echo(f"    réplication : {seconds:.0f} s, {many['acts']} actes sur {many['months']} mois "
+               f"(dernier mois {many['last_month']} mis de côté)")
+    report = {"replication": {"seconds": round(seconds, 1), **result}}
+    runs = (("full_1_year", "year_1", "full"), (f"full_{years}_years", f"years_{years}", "full"),
+            (f"one_month_on_{years}_years", f"years_{years}", "month"))
+    if years == 1:
+        runs = runs[1:]
+    for label, folder, mode in runs:
+        warehouse = workdir / "history" / folder
+        env = {"SPRO_WAREHOUSE_DIR": str(warehouse), "SPRO_DUCKDB_PATH": str(warehouse / "spro.duckdb"),
+               "SPRO_DBT_PROFILES_DIR": str(warehouse / "dbt_profiles")}
+        result, seconds, peak = _run_step("dbt_history", workdir, mode, env=env, name=label)
+        report[label] = {"seconds": round(result["dbt_s"], 1), "peak_mb": round(peak),
+                         "fct_service_acts_rows": result["fct_service_acts_rows"],
+                         "indicator_rows": result["indicator_rows"]}
+        click.echo(f"    {label} : {result['dbt_s']:.1f} s, pic mémoire {peak:.0f} Mo, "
+                   f"{result['fct_service_acts_rows']} lignes d'activité")
+    full, month = report[f"full_{years}_years"], report[f"one_month_on_{years}_years"]
+    report["month_over_full"] = round(month["seconds"] / full["seconds"], 3)
+    report["targets"] = "month_over_full < 0.1 ; peak_mb < 3072 à 10 ans"
+    click.echo(f"    un mois sur {years} ans / construction complète {years} ans : {report['month_over_full']:.3f}")
+    return report
+
+
+STEPS = {"generate": _step_generate, "ingest": _step_ingest, "dbt": _step_dbt, "linkage": _step_linkage,
+         "history": _step_history, "dbt_history": _step_dbt_history}
+
+
+def run_bench(workdir: Path, scale: str, months: int, start: str, history_years: int = 0,
+              history_base: Path | None = None) -> dict:
     import shutil
 
+    if history_base is not None:
+        # Only the history benchmark, from an existing warehouse (raw and ops tables loaded).
+        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(workdir / "history", ignore_errors=True)
+        report = {"history_base": str(history_base), "machine": f"{os.cpu_count()} coeurs",
+                  "dbt_history": run_history_bench(workdir, history_base, history_years or 10)}
+        (workdir / "bench_history_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        click.echo(f"Rapport : {workdir / 'bench_history_report.json'}")
+        return report
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     first = start
@@ -109,6 +304,9 @@ def run_bench(workdir: Path, scale: str, months: int, start: str) -> dict:
     result, seconds, peak = _run_step("linkage", workdir)
     report["linkage"] = {**result, "peak_mb": round(peak)}
     click.echo(f"  appariement : {json.dumps(result.get('cluster', {}), ensure_ascii=False, default=str)}")
+    if history_years:
+        # The warehouse of the dbt step holds the raw tables and the person links of the months generated.
+        report["dbt_history"] = run_history_bench(workdir, workdir / "warehouse" / "spro.duckdb", history_years)
     (workdir / "bench_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     click.echo(f"Rapport : {workdir / 'bench_report.json'}")
     return report

@@ -135,13 +135,18 @@ def docs() -> None:
 @click.option("--months", default=12, show_default=True)
 @click.option("--start", default="2025-01", show_default=True)
 @click.option("--workdir", default="/tmp/spro-bench", show_default=True, type=click.Path())
-def bench(scale: str, months: int, start: str, workdir: str) -> None:
+@click.option("--history-years", default=0, show_default=True,
+              help="Ajoute le banc dbt sur N années d'historique reconstituées (0 = sans).")
+@click.option("--history-base", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Entrepôt déjà chargé servant de base à l'historique (seul ce banc est alors lancé).")
+def bench(scale: str, months: int, start: str, workdir: str, history_years: int, history_base: str | None) -> None:
     """Speed and memory ratios at region scale (generation, ingestion vs bare read, dbt, linkage)."""
     from pathlib import Path
 
     from pipelines.bench import run_bench
 
-    run_bench(Path(workdir), scale, months, start)
+    run_bench(Path(workdir), scale, months, start, history_years=history_years,
+              history_base=Path(history_base) if history_base else None)
 
 
 def _register_feature_commands() -> None:

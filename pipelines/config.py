@@ -37,6 +37,11 @@ class Settings:
     environment: str
     first_month: str
     retention_years: int
+    # DuckDB's own limits inside dbt: above the memory limit it spills to its temp directory. One
+    # thread by default: the indicators' distinct counts by grouping sets keep one hash table per
+    # thread that does not spill, and two threads ran out of 2 GB at ten years (small scale).
+    duckdb_memory_limit: str = "2GB"
+    duckdb_threads: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -79,4 +84,7 @@ def load_settings() -> Settings:
         first_month=os.environ.get("SPRO_FIRST_MONTH", "2024-01"),
         # Pseudonymised person-level data other than PSAD (whose 2 years are fixed by the CNIL).
         retention_years=int(os.environ.get("SPRO_RETENTION_YEARS", "5")),
+        # Ten years of history must build on one ordinary machine: bounded memory, spilled to disk.
+        duckdb_memory_limit=os.environ.get("SPRO_DUCKDB_MEMORY_LIMIT", "2GB"),
+        duckdb_threads=int(os.environ.get("SPRO_DUCKDB_THREADS", "1")),
     )

@@ -20,7 +20,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
-from pipelines.dbt.assets import spro_dbt_indicator_models, spro_dbt_models, spro_dbt_monthly_models
+from pipelines.dbt.assets import spro_dbt_models, spro_dbt_monthly_models
 from pipelines.dbt.project import spro_dbt_project
 from pipelines.ingestion.assets import RAW_ASSETS
 from pipelines.ingestion.sensors import build_inbox_sensor
@@ -75,7 +75,7 @@ def build_after_ingestion(context):
 
 defs = Definitions(
     assets=[
-        *RAW_ASSETS, person_links, spro_dbt_models, spro_dbt_monthly_models, spro_dbt_indicator_models,
+        *RAW_ASSETS, person_links, spro_dbt_models, spro_dbt_monthly_models,
         region_extract_monthly, region_extract_yearly, oref_snapshot,
     ],
     jobs=[ingest_month_job, spro_main_job, region_extract_yearly_job, retention_job],

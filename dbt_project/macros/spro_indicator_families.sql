@@ -1,18 +1,32 @@
 {#- The SQL of the three indicator families. Each family macro is the body of two models:
     ind_<family> (level_set 'finest': member, bassin or PSAD platform) and ind_<family>_totals
     (level_set 'totals': agency, département, region). Every spro_indicator_rows call names a code
-    of the catalogue and its family; pipelines/indicators/validate.py checks both directions. -#}
+    of the catalogue and its family; pipelines/indicators/validate.py checks both directions.
+
+    Incremental by period (see macros/spro_incremental.sql): in a run over a window of months, the
+    indicators of the monthly facts (acts, redirections, Lorfolio) recompute the months of the
+    window and the whole years they fall in (a yearly distinct count of people re-reads the year
+    to date; the redirections reach back by their 90-day look-back); the delay to advice recomputes
+    the periods of first contact of the people seen in the window. The PSAD journeys, the events
+    and the file deliveries are small whole-history tables whose rows can change in any past
+    period (a later follow-up, a re-sent event): their indicators are recomputed for every period,
+    which costs little next to the acts. -#}
 
 {#- ------------------------------------------------------------------------------------------ suivi -#}
 {% macro spro_family_suivi(level_set) -%}
+-- depends_on: {{ ref('int_months_enumerated') }}
+{% set window = spro_is_month_window() -%}
+{%- set lookback = var('redirection_windows', [30, 90]) | max -%}
 with
 
 service_acts as (
     select * from {{ spro_ref('fct_service_acts') }}
+    where {{ spro_years_filter('period_month') }}
 ),
 
 redirections as (
     select * from {{ spro_ref('fct_redirections') }}
+    where {{ spro_years_filter('redirect_month', lookback) }}
 ),
 
 psad_journeys as (
@@ -21,6 +35,7 @@ psad_journeys as (
 
 lorfolio_months as (
     select * from {{ ref('fct_lorfolio_account_months') }}
+    where {{ spro_years_filter('activity_month') }}
 ),
 
 events as (
@@ -30,6 +45,16 @@ events as (
 registrations as (
     select * from {{ ref('fct_event_registrations') }}
 ),
+{%- if window %}
+
+acts_window as (
+    {{ spro_window_months() }}
+),
+
+redirections_window as (
+    {{ spro_window_months(lookback) }}
+),
+{%- endif %}
 
 acts_all as (
     select service_acts.*, {{ spro_period_columns('period_month') }}
@@ -101,44 +126,55 @@ registration_rows as (
 
 indicator_rows as (
     {{ spro_indicator_rows('ACT_PEOPLE', 'suivi', 'acts_per_act', level_set,
-        numerator='count(distinct person_key)') }}
+        numerator='count(distinct person_key)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('ACT_PEOPLE_DECLARED', 'suivi', 'acts_aggregate', level_set,
-        numerator='sum(people_count)') }}
+        numerator='sum(people_count)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('ACT_ACTS', 'suivi', 'acts_all', level_set,
-        numerator='sum(acts_count)') }}
+        numerator='sum(acts_count)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('PATH_REDIRECTED_PEOPLE', 'suivi', 'redirection_rows', level_set,
-        numerator='count(distinct person_key)') }}
+        numerator='count(distinct person_key)',
+        affected=('redirections_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('PATH_MULTI_NETWORK_PEOPLE', 'suivi', 'person_year_rows', level_set,
-        numerator='count(distinct case when networks_count >= 2 then person_key end)') }}
+        numerator='count(distinct case when networks_count >= 2 then person_key end)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('PSAD_IDENTIFIED', 'suivi', 'journey_rows', level_set,
         numerator='count(distinct identity_key)') }}
     union all
     {{ spro_indicator_rows('LOR_ACCOUNTS_CREATED', 'suivi', 'lorfolio_rows', level_set,
-        numerator='count(distinct case when account_created_count > 0 then account_id end)') }}
+        numerator='count(distinct case when account_created_count > 0 then account_id end)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('LOR_ACTIVE_ACCOUNTS', 'suivi', 'lorfolio_rows', level_set,
-        numerator='count(distinct account_id)') }}
+        numerator='count(distinct account_id)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('LOR_CVS', 'suivi', 'lorfolio_rows', level_set,
         numerator='sum(cv_generated_count)',
-        denominator_people='count(distinct case when cv_generated_count > 0 then account_id end)') }}
+        denominator_people='count(distinct case when cv_generated_count > 0 then account_id end)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('LOR_SITES', 'suivi', 'lorfolio_rows', level_set,
         numerator='sum(site_published_count)',
-        denominator_people='count(distinct case when site_published_count > 0 then account_id end)') }}
+        denominator_people='count(distinct case when site_published_count > 0 then account_id end)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('LOR_SKILLS', 'suivi', 'lorfolio_rows', level_set,
         numerator='sum(skill_added_count + proof_added_count)',
-        denominator_people='count(distinct case when skill_added_count + proof_added_count > 0 then account_id end)') }}
+        denominator_people='count(distinct case when skill_added_count + proof_added_count > 0 then account_id end)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('LOR_DOCUMENTS', 'suivi', 'lorfolio_rows', level_set,
         numerator='sum(document_stored_count)',
-        denominator_people='count(distinct case when document_stored_count > 0 then account_id end)') }}
+        denominator_people='count(distinct case when document_stored_count > 0 then account_id end)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('EVT_EVENTS', 'suivi', 'event_rows', level_set,
         numerator='count(distinct event_id)') }}
@@ -158,10 +194,13 @@ select * from indicator_rows
 
 {#- ---------------------------------------------------------------------------------------- qualite -#}
 {% macro spro_family_qualite(level_set) -%}
+-- depends_on: {{ ref('int_months_enumerated') }}
+{% set window = spro_is_month_window() -%}
 with
 
 service_acts as (
     select * from {{ spro_ref('fct_service_acts') }}
+    where {{ spro_years_filter('period_month') }}
 ),
 
 deliveries as (
@@ -175,6 +214,12 @@ registrations as (
 bassins as (
     select * from {{ ref('dim_bassin') }}
 ),
+{%- if window %}
+
+acts_window as (
+    {{ spro_window_months() }}
+),
+{%- endif %}
 
 acts_all as (
     select service_acts.*, {{ spro_period_columns('period_month') }}
@@ -229,7 +274,8 @@ registration_rows as (
 
 coverage_people as (
     {{ spro_indicator_rows('VAL_TERRITORIAL_COVERAGE', 'qualite', 'acts_by_residence', level_set,
-        numerator='count(distinct person_key)', denominator='null', value='null') }}
+        numerator='count(distinct person_key)', denominator='null', value='null',
+        affected=('acts_window' if window else none)) }}
 ),
 
 coverage_rows as (
@@ -259,11 +305,13 @@ coverage_rows as (
 indicator_rows as (
     {{ spro_indicator_rows('ACT_DISTANCE_SHARE', 'qualite', 'acts_all', level_set,
         numerator="sum(case when channel_group = 'distance' then acts_count else 0 end)",
-        denominator='sum(acts_count)') }}
+        denominator='sum(acts_count)',
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('VAL_WOMEN_SHARE', 'qualite', 'acts_per_act', level_set,
         numerator="count(distinct case when sex_code = 'F' then person_key end)",
-        denominator="count(distinct case when sex_code in ('F', 'M') then person_key end)") }}
+        denominator="count(distinct case when sex_code in ('F', 'M') then person_key end)",
+        affected=('acts_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('VAL_WOMEN_SHARE_EVENTS', 'qualite', 'attended_rows', level_set,
         numerator="sum(case when sex_code = 'F' then 1 else 0 end)",
@@ -271,7 +319,8 @@ indicator_rows as (
     union all
     {{ spro_indicator_rows('VAL_DISABILITY_SHARE', 'qualite', 'acts_per_act', level_set,
         numerator='count(distinct case when rqth then person_key end)',
-        denominator='count(distinct case when rqth is not null then person_key end)') }}
+        denominator='count(distinct case when rqth is not null then person_key end)',
+        affected=('acts_window' if window else none)) }}
     union all
     select * from coverage_rows
     union all
@@ -302,10 +351,15 @@ select * from indicator_rows
 
 {#- ------------------------------------------------------------------------------------ performance -#}
 {% macro spro_family_performance(level_set) -%}
+-- depends_on: {{ ref('int_months_enumerated') }}
+-- depends_on: {{ ref('int_service_acts_unified') }}
+{% set window = spro_is_month_window() -%}
+{%- set lookback = var('redirection_windows', [30, 90]) | max -%}
 with
 
 redirections as (
     select * from {{ spro_ref('fct_redirections') }}
+    where {{ spro_years_filter('redirect_month', lookback) }}
 ),
 
 person_paths as (
@@ -315,6 +369,29 @@ person_paths as (
 psad_journeys as (
     select * from {{ ref('fct_psad_journeys') }}
 ),
+{%- if window %}
+
+redirections_window as (
+    {{ spro_window_months(lookback) }}
+),
+
+{#- A person seen in the window may get a first advice (or, after a corrected file, a new first
+    contact): the periods of their first contact change, however old. -#}
+window_persons as (
+    {{ spro_window_persons() }}
+),
+
+advice_window as (
+    select month_start, year_start, campaign_start
+    from {{ ref('int_months_enumerated') }}
+    where month_start in (
+            select person_paths.first_contact_month
+            from person_paths
+            inner join window_persons on person_paths.person_key = window_persons.person_key
+        )
+        or ({{ spro_month_filter('month_start') }})
+),
+{%- endif %}
 
 redirection_rows as (
     select
@@ -355,6 +432,9 @@ advice_rows as (
         {{ spro_period_columns('first_contact_date') }}
     from person_paths
     where days_to_advice is not null
+    {%- if window %}
+        and {{ spro_year_start('first_contact_month') }} in (select year_start from advice_window)
+    {%- endif %}
 ),
 
 journey_rows as (
@@ -377,15 +457,18 @@ followed_6m_rows as (
 indicator_rows as (
     {{ spro_indicator_rows('PATH_SEEN_30D', 'performance', 'redirections_30d', level_set,
         numerator='count(distinct case when seen_within_30d then person_key end)',
-        denominator='count(distinct person_key)') }}
+        denominator='count(distinct person_key)',
+        affected=('redirections_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('PATH_SEEN_90D', 'performance', 'redirections_90d', level_set,
         numerator='count(distinct case when seen_within_90d then person_key end)',
-        denominator='count(distinct person_key)') }}
+        denominator='count(distinct person_key)',
+        affected=('redirections_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('PATH_DAYS_TO_ADVICE', 'performance', 'advice_rows', level_set,
         numerator='null', denominator='count(distinct person_key)',
-        value=spro_median('days_to_advice')) }}
+        value=spro_median('days_to_advice'),
+        affected=('advice_window' if window else none)) }}
     union all
     {{ spro_indicator_rows('PSAD_CONTACT_RATE', 'performance', 'journey_rows', level_set,
         numerator='sum(case when is_contacted then 1 else 0 end)',

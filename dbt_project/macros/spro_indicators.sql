@@ -32,9 +32,13 @@
     catalogue's geo_levels; 'totals' = agency, departement and region (recomputed from the rows,
     never summed: distinct people stay distinct). The relation has month_start / year_start /
     campaign_start, the territory columns and the breakdown columns. share_breakdowns: breakdowns
-    whose denominator is the territory's total over all the breakdown's values (a share by type). -#}
+    whose denominator is the territory's total over all the breakdown's values (a share by type).
+    affected: in an incremental run, a relation of the months the run recomputes (month_start,
+    year_start, campaign_start, see spro_window_months): each pass keeps only the periods listed
+    there, so the rows of other periods stay as they are in the table; none = every period. -#}
 {% macro spro_indicator_rows(code, family, relation, level_set, numerator, denominator=none, value=none,
-                             numerator_people=none, denominator_people=none, share_breakdowns=[]) -%}
+                             numerator_people=none, denominator_people=none, share_breakdowns=[],
+                             affected=none) -%}
     {%- set indicator = spro_indicator(code) -%}
     {%- if indicator['family'] != family -%}
         {{ exceptions.raise_compiler_error(code ~ " is of family " ~ indicator['family'] ~ " in the catalogue, computed in " ~ family) }}
@@ -111,6 +115,9 @@
             {%- endfor %}
         from {{ relation }} as indicator_input
         where {{ period_columns[period] }} is not null
+        {%- if affected is not none %}
+            and {{ period_columns[period] }} in (select {{ period_columns[period] }} from {{ affected }})
+        {%- endif %}
     ) as with_groups
     group by grouping sets ({{ sets | join(', ') }})
     {%- endset -%}

@@ -1,16 +1,17 @@
 """dbt models and seeds as Dagster assets; dbt tests surface as Dagster asset checks.
 
-Three @dbt_assets over the same manifest, so that no job has a cycle between them:
+Two @dbt_assets over the same manifest, so that no job has a cycle between them:
 - spro_dbt_models: seeds, staging and the whole-history models the monthly models read
   (everything that is neither incremental nor downstream of an incremental model);
-- spro_dbt_monthly_models: the monthly incremental models (config.materialized:incremental), one
-  Dagster month partition each. A run of one or several partitions is ONE dbt invocation with
-  --vars {min_month, max_month} = the run's partition window (first and last month starts), so a
-  backfill of many months pays dbt's start-up once; each model rebuilds those months and the
-  months its look-back reaches (90 days for the redirections), nothing else;
-- spro_dbt_indicator_models: the whole-history models downstream of the monthly ones (persons,
-  journeys, marts built from them, the indicator tables). They read the monthly tables through
-  spro_ref(), an empty relation until the first partition has run, so they build on a fresh warehouse.
+- spro_dbt_monthly_models: the incremental models (config.materialized:incremental) and
+  everything downstream of them, up to the indicator tables, one Dagster month partition each.
+  A run of one or several partitions is ONE dbt invocation with --vars {min_month, max_month} =
+  the run's partition window (first and last month starts), so a backfill of many months pays
+  dbt's start-up once. Each model rebuilds what depends on those months: the facts their months
+  (and the 90-day look-back of the redirections), the person summaries the people seen in them,
+  the indicator tables the periods (months, years, campaigns) they fall in. The few downstream
+  models that stay tables (PSAD journeys) are small and rebuilt whole in the same invocation.
+`spro_dbt_indicator_models` names the same multi-asset: the publication assets depend on its keys.
 """
 
 
@@ -26,7 +27,6 @@ from pipelines.ingestion.partitions import monthly_partitions
 # Dagster loads the manifest at import: parse the project first when it changed (no-op otherwise).
 prepare_manifest(spro_dbt_project)
 
-INCREMENTAL_SELECTOR = "config.materialized:incremental"
 DOWNSTREAM_OF_INCREMENTAL = "config.materialized:incremental+"
 MONTHLY_PARTITIONS = monthly_partitions()
 
@@ -41,18 +41,6 @@ def spro_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-@dbt_assets(
-    manifest=spro_dbt_project.manifest_path,
-    project=spro_dbt_project,
-    select=DOWNSTREAM_OF_INCREMENTAL,
-    exclude=INCREMENTAL_SELECTOR,
-    name="spro_dbt_indicator_models",
-)
-def spro_dbt_indicator_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """Whole-history models downstream of the monthly ones, up to the indicator tables, with their tests."""
-    yield from dbt.cli(["build"], context=context).stream()
-
-
 def month_window_vars(start, end) -> dict[str, str]:
     """dbt vars for a partition time window [start, end): inclusive first and last month starts."""
     last = (end - timedelta(days=1)).replace(day=1)
@@ -62,12 +50,16 @@ def month_window_vars(start, end) -> dict[str, str]:
 @dbt_assets(
     manifest=spro_dbt_project.manifest_path,
     project=spro_dbt_project,
-    select=INCREMENTAL_SELECTOR,
+    select=DOWNSTREAM_OF_INCREMENTAL,
     partitions_def=MONTHLY_PARTITIONS,
     name="spro_dbt_monthly_models",
 )
 def spro_dbt_monthly_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    """The monthly incremental models for the run's month(s), built with their tests."""
+    """The monthly incremental models and their dependants for the run's month(s), with their tests."""
     window = context.partition_time_window
     dbt_vars = month_window_vars(window.start, window.end)
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+
+# The indicator tables are built by the monthly multi-asset (one dbt invocation per run).
+spro_dbt_indicator_models = spro_dbt_monthly_models

@@ -38,6 +38,9 @@ def profile_for(settings: Settings) -> dict:
 
     Written to a file rather than read with `env_var()` inside profiles.yml: an environment variable
     in the profile disables dbt's partial parsing, which would cost seconds on every invocation.
+    DuckDB gets a memory limit and a thread count (pipelines.config): past the limit, its joins,
+    sorts and aggregations spill to its temp directory (default: the database path + ".tmp"; dbt-duckdb
+    applies the settings on each connection, and DuckDB refuses to move a temp directory in use).
     """
     return {
         "spro": {
@@ -47,7 +50,13 @@ def profile_for(settings: Settings) -> dict:
                     "type": "duckdb",
                     "path": str(settings.duckdb_path),
                     "schema": "main",
-                    "threads": 2,
+                    # One model at a time: DuckDB already spreads each model over the cores, and two
+                    # models at once would share one memory limit (an out-of-memory at ten years).
+                    "threads": 1,
+                    "settings": {
+                        "memory_limit": settings.duckdb_memory_limit,
+                        "threads": settings.duckdb_threads,
+                    },
                 }
             },
         }

@@ -7,8 +7,9 @@ Rules (docs/architecture.md, ../shared/BRIEF.md "Personal data"):
 - other pseudonymised person-level data (service acts, registrations, Lorfolio events): a
   configurable number of years after the row's date (`SPRO_RETENTION_YEARS`, default 5);
 - aggregates (monthly counts, indicators) are kept;
-- the monthly incremental dbt tables that hold person-level rows follow the same horizon (the other
-  dbt tables are rebuilt from the raw tables at every run).
+- the incremental dbt tables that hold person-level rows (monthly facts, person summaries, Lorfolio
+  account-months) follow the same horizon (the other dbt tables are rebuilt from the raw tables at
+  every run; the indicator tables are aggregates, kept).
 The restricted archive of received nominative files follows the PSAD rule by file month.
 
 Every run writes one row per rule into `ops.retention_audit` (rows deleted, cutoff, run time), even
@@ -87,6 +88,12 @@ def default_rules(other_years: int) -> list[RetentionRule]:
                 ("intermediate.int_episodes_grouped", "period_month"),
                 ("intermediate.int_redirections_matched", "redirect_date"),
                 ("marts.fct_redirections", "redirect_date"),
+                # One row per person, rebuilt only when the person is seen again: the row goes
+                # once the person's latest act is past the horizon.
+                ("intermediate.int_persons_summarised", "last_contact_date"),
+                ("marts.fct_person_paths", "last_contact_date"),
+                ("intermediate.int_lorfolio_account_months", "activity_month"),
+                ("marts.fct_lorfolio_account_months", "activity_month"),
             )
         ],
     ]

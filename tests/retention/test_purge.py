@@ -64,6 +64,20 @@ def test_purge_removes_exactly_what_is_past_due_and_records_it(con):
     assert ("activity_acts", 2, date(2021, 11, 28)) in recorded
 
 
+def test_incremental_person_summaries_follow_the_last_contact(con):
+    """A person's summary row (rebuilt only when the person comes back) goes once their latest act is past due."""
+    con.execute("create schema if not exists intermediate")
+    con.execute("create table intermediate.int_persons_summarised "
+                "(person_key varchar, first_contact_date date, last_contact_date date)")
+    con.execute("""insert into intermediate.int_persons_summarised values
+        ('gone', date '2019-03-01', date '2021-11-27'), ('back', date '2019-03-01', date '2025-06-01')""")
+    audit = apply_retention(con, default_rules(other_years=5), TODAY)
+    assert {row["rule"]: row["rows_deleted"] for row in audit}["dbt_int_persons_summarised"] == 1
+    assert con.execute("select person_key from intermediate.int_persons_summarised").fetchall() == [("back",)]
+    assert {row["table_name"] for row in audit} >= {
+        "marts.fct_person_paths", "intermediate.int_lorfolio_account_months", "marts.fct_lorfolio_account_months"}
+
+
 def test_second_run_deletes_nothing_but_is_recorded(con):
     apply_retention(con, default_rules(other_years=5), TODAY)
     again = apply_retention(con, default_rules(other_years=5), TODAY)

@@ -1,8 +1,13 @@
-{#- Lorfolio activity per account and month (month of the action itself). -#}
+{#- Lorfolio activity per account and month (month of the action itself).
+    Monthly incremental on activity_month: a partition run re-reads the actions dated in its
+    months, whichever monthly file brought them. -#}
+{{ config(**spro_incremental_config('activity_month')) }}
+
 with
 
 events as (
     select * from {{ ref('stg_lorfolio__events') }}
+    where {{ spro_month_filter(spro_month_start('event_date')) }}
 ),
 
 final as (

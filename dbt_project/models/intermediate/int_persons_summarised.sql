@@ -1,10 +1,25 @@
 {#- One row per (pseudonymous, linked) person seen by a per-act member: first contact, first
-    advice, and how many members and networks saw them over the whole history. -#}
+    advice, and how many members and networks saw them over the whole history.
+    Incremental by person: a monthly run rebuilds the people seen in its months, from their whole
+    history (an act of this month can add a member, a first advice, a later last contact). -#}
+{{ config(**spro_incremental_by_key_config('person_key')) }}
+
 with
 
+{%- if spro_is_month_window() %}
+
+window_persons as (
+    {{ spro_window_persons() }}
+),
+{%- endif %}
+
 acts as (
-    select * from {{ spro_ref('int_service_acts_unified') }}
-    where source_grain = 'act'
+    select unified.*
+    from {{ ref('int_service_acts_unified') }} as unified
+    {%- if spro_is_month_window() %}
+    inner join window_persons on unified.person_key = window_persons.person_key
+    {%- endif %}
+    where unified.source_grain = 'act'
 ),
 
 advice_levels as (
@@ -25,6 +40,7 @@ per_person as (
     select
         person_key,
         min(act_date) as first_contact_date,
+        max(act_date) as last_contact_date,
         min(advice_date) as first_advice_date,
         count(distinct member_code) as members_count,
         count(distinct network_code) as networks_count,
@@ -35,15 +51,23 @@ per_person as (
     group by person_key
 ),
 
+{#- The first act: among the acts of the first contact day only (ranking every act of the history
+    would sort the whole table); no date at all = every act is a candidate. -#}
 ranked_acts as (
     select
-        person_key,
-        member_code,
-        network_code,
-        bassin_code,
-        age_band_code,
-        row_number() over (partition by person_key order by act_date, member_code, service_row_key) as act_rank
+        flagged_acts.person_key,
+        flagged_acts.member_code,
+        flagged_acts.network_code,
+        flagged_acts.bassin_code,
+        flagged_acts.age_band_code,
+        row_number() over (
+            partition by flagged_acts.person_key
+            order by flagged_acts.member_code, flagged_acts.service_row_key
+        ) as act_rank
     from flagged_acts
+    inner join per_person
+        on flagged_acts.person_key = per_person.person_key
+        and (flagged_acts.act_date = per_person.first_contact_date or per_person.first_contact_date is null)
 ),
 
 first_acts as (
@@ -61,6 +85,7 @@ final as (
     select
         per_person.person_key,
         per_person.first_contact_date,
+        per_person.last_contact_date,
         per_person.first_advice_date,
         first_acts.first_member_code,
         first_acts.first_network_code,

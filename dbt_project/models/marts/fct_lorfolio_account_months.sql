@@ -1,8 +1,11 @@
-{#- Lorfolio activity per pseudonymous account and month. -#}
+{#- Lorfolio activity per pseudonymous account and month. Monthly incremental on activity_month. -#}
+{{ config(**spro_incremental_config('activity_month')) }}
+
 with
 
 account_months as (
     select * from {{ ref('int_lorfolio_account_months') }}
+    where {{ spro_month_filter('activity_month') }}
 ),
 
 bassins as (

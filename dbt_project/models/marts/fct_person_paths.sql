@@ -1,9 +1,24 @@
 {#- One row per pseudonymous person seen by a per-act member: first contact, first advice, the
-    delay between them, and how many members and networks saw them. -#}
+    delay between them, and how many members and networks saw them. Incremental by person, like
+    int_persons_summarised: a monthly run replaces the rows of the people seen in its months. -#}
+{{ config(**spro_incremental_by_key_config('person_key')) }}
+-- depends_on: {{ ref('int_service_acts_unified') }}
+
 with
 
+{%- if spro_is_month_window() %}
+
+window_persons as (
+    {{ spro_window_persons() }}
+),
+{%- endif %}
+
 persons as (
-    select * from {{ ref('int_persons_summarised') }}
+    select summarised.*
+    from {{ ref('int_persons_summarised') }} as summarised
+    {%- if spro_is_month_window() %}
+    inner join window_persons on summarised.person_key = window_persons.person_key
+    {%- endif %}
 ),
 
 members as (
@@ -15,6 +30,7 @@ final as (
         cast(persons.person_key as {{ dbt.type_string() }}) as person_key,
         cast(persons.first_contact_date as date) as first_contact_date,
         {{ spro_month_start('persons.first_contact_date') }} as first_contact_month,
+        cast(persons.last_contact_date as date) as last_contact_date,
         cast(persons.first_advice_date as date) as first_advice_date,
         cast(persons.days_to_advice as {{ dbt.type_int() }}) as days_to_advice,
         cast(persons.first_member_code as {{ dbt.type_string() }}) as first_member_code,
