@@ -6,6 +6,7 @@ Rules (docs/architecture.md, ../shared/BRIEF.md "Personal data"):
   person still being followed keeps their whole history;
 - other pseudonymised person-level data (service acts, registrations, Lorfolio events): a
   configurable number of years after the row's date (`SPRO_RETENTION_YEARS`, default 5);
+- the linkage's comparison tokens (ops.identity_tokens) follow their feed's rule;
 - aggregates (monthly counts, indicators) are kept;
 - the incremental dbt tables that hold person-level rows (monthly facts, person summaries, Lorfolio
   account-months) follow the same horizon (the other dbt tables are rebuilt from the raw tables at
@@ -43,6 +44,7 @@ class RetentionRule:
     person_column: str | None = None
     person_dates_sql: str | None = None
     description_fr: str = ""
+    where_sql: str | None = None  # restricts the rule to some rows of a table shared by several feeds
 
 
 def _psad_last_contact_sql() -> str:
@@ -67,6 +69,15 @@ _PERSON_ACT_DATE = "case when person_key is not null then coalesce(act_date, per
 def default_rules(other_years: int) -> list[RetentionRule]:
     psad = _psad_last_contact_sql()
     return [
+        # The linkage's comparison tokens follow the rows they were computed from (the linkage then
+        # drops the purged identities' links at its next run). First: the PSAD rule reads the last
+        # contact from the raw PSAD tables, which the next rules purge.
+        RetentionRule("identity_tokens_psad", "ops.identity_tokens", PSAD_YEARS, "period_month", "ine_pseudo", psad,
+                      "Jetons de comparaison des listes RIO et du suivi PSAD : 2 ans après le dernier contact",
+                      where_sql="table_name in ('rio_entries', 'psad_followups')"),
+        RetentionRule("identity_tokens_other", "ops.identity_tokens", other_years, "period_month",
+                      description_fr=f"Jetons de comparaison des autres flux : {other_years} ans",
+                      where_sql="table_name not in ('rio_entries', 'psad_followups')"),
         RetentionRule("psad_rio", "raw.rio_entries", PSAD_YEARS, "period_month", "ine_pseudo", psad,
                       "Listes RIO nominatives : 2 ans après le dernier contact"),
         RetentionRule("psad_followups", "raw.psad_followups", PSAD_YEARS, "period_month", "ine_pseudo", psad,
@@ -116,9 +127,11 @@ def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 
 def _due_predicate(rule: RetentionRule, cutoff: date) -> str:
     if rule.person_column:
-        return (f"{rule.person_column} in (select person from ({rule.person_dates_sql}) "
-                f"where last_date < date '{cutoff.isoformat()}')")
-    return f"{rule.date_sql} < date '{cutoff.isoformat()}'"
+        due = (f"{rule.person_column} in (select person from ({rule.person_dates_sql}) "
+               f"where last_date < date '{cutoff.isoformat()}')")
+    else:
+        due = f"{rule.date_sql} < date '{cutoff.isoformat()}'"
+    return f"({rule.where_sql}) and {due}" if rule.where_sql else due
 
 
 def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -40,8 +40,23 @@ def con(tmp_path):
     con.execute("""insert into raw.activity_acts values
         ('x', date '2020-01-15', date '2020-01-01'), ('y', date '2021-11-27', date '2021-11-01'),
         ('z', date '2021-11-28', date '2021-11-01')""")
+    # Linkage tokens: A's RIO identity (past due with A), an old act (past due), a recent act of A
+    # through the INE (kept: acts follow the 5-year rule, not the PSAD one).
+    con.execute("create schema ops")
+    con.execute("create table ops.identity_tokens (table_name varchar, period_month date, ine_pseudo varchar, person_pseudo varchar)")
+    con.execute("""insert into ops.identity_tokens values
+        ('rio_entries', date '2023-09-01', 'A', 'ta'), ('rio_entries', date '2025-01-01', 'B', 'tb'),
+        ('activity_acts', date '2020-01-01', null, 'tx'), ('activity_acts', date '2023-09-01', 'A', 'tA-act')""")
     yield con
     con.close()
+
+
+def test_linkage_tokens_follow_their_feed_rule(con):
+    audit = apply_retention(con, default_rules(other_years=5), TODAY)
+    deleted = {row["rule"]: row["rows_deleted"] for row in audit}
+    assert deleted["identity_tokens_psad"] == 1 and deleted["identity_tokens_other"] == 1
+    kept = {r[0] for r in con.execute("select person_pseudo from ops.identity_tokens").fetchall()}
+    assert kept == {"tb", "tA-act"}
 
 
 def test_cutoff_handles_leap_day():
