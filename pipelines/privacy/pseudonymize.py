@@ -571,13 +571,8 @@ def comparison_tokens_frame(
     out: dict[str, np.ndarray] = {}
     for column in TOKEN_COLUMNS:
         codes, values = tables[column]
-        table = np.empty(len(values), dtype=object)  # not np.array: tuples would become a 2-D array
-        for i, value in enumerate(values):
-            table[i] = value
-        out[column] = table[codes] if n else np.array([], dtype=object)
-    result = pd.DataFrame(out, index=frame.index)
-    result["birth_day_month_ambiguous"] = result["birth_day_month_ambiguous"].fillna(False).astype(bool)
-    return result
+        out[column] = _expand(values, codes, n, len(values))
+    return _tokens_frame(out, frame.index)
 
 
 def comparison_tokens_arrow(
@@ -649,11 +644,20 @@ def comparison_tokens_frame_per_identity(
             todo = sorted({str(v) for v in values if v is not None and (domain, str(v)) not in hash_cache})
             hash_cache.update({(domain, v): h for v, h in zip(todo, pseudonymize_values(todo, key, domain))})
             values = [hash_cache[(domain, str(v))] if v is not None else None for v in values]
-        table = np.empty(len(values) + 1, dtype=object)  # not np.array: tuples would become a 2-D array
-        for i, value in enumerate(values):
-            table[i] = value
-        out[column] = table[codes] if n else np.array([], dtype=object)
-    result = pd.DataFrame(out, index=frame.index)
+        out[column] = _expand(values, codes, n, len(values) + 1)
+    return _tokens_frame(out, frame.index)
+
+
+def _expand(values: list, codes: np.ndarray, n: int, size: int) -> np.ndarray:
+    """Each row's value from the distinct values and the rows' codes into them."""
+    table = np.empty(size, dtype=object)  # not np.array: tuples would become a 2-D array
+    for i, value in enumerate(values):
+        table[i] = value
+    return table[codes] if n else np.array([], dtype=object)
+
+
+def _tokens_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    result = pd.DataFrame(columns, index=index)
     result["birth_day_month_ambiguous"] = result["birth_day_month_ambiguous"].fillna(False).astype(bool)
     return result
 
