@@ -192,10 +192,14 @@ def _assert_shared_cells_agree_with_the_monthly_extracts(run, yearly_folder):
     the attacker holding every extract of the year recomputes no hidden cell; a tampered status fails."""
     import shutil
 
-    from pipelines.publication.datasets import Period, audit_written_extract
+    from pipelines.publication.datasets import Period, audit_written_extract, statuses_published_elsewhere
     from pipelines.publication.reaudit import audit_extract_folder
 
     settings = run["settings"]
+
+    def elsewhere(period):
+        return statuses_published_elsewhere(settings.exports_dir, period)
+
     monthly_folders = [latest_version_dir(settings.exports_dir, month) for month in run["months"]]
     key = ["indicateur", "periode", "niveau_territoire", "code_territoire"]
     yearly = pd.read_csv(yearly_folder / "suivi.csv", dtype=str, keep_default_na=False)
@@ -211,17 +215,17 @@ def _assert_shared_cells_agree_with_the_monthly_extracts(run, yearly_folder):
     hidden_shared = yearly[(yearly["periode"] == run["months"][0]) & (yearly["statut"] != "publie")
                            & (yearly["indicateur"] == "ACT_PEOPLE")]
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        assert audit_written_extract(con, yearly_folder, Period("2025"), settings.exports_dir) == {}
+        assert audit_written_extract(con, yearly_folder, Period("2025"), elsewhere(Period("2025"))) == {}
         for month in run["months"]:
             folder = latest_version_dir(settings.exports_dir, month)
-            assert audit_written_extract(con, folder, Period(month), settings.exports_dir) == {}
+            assert audit_written_extract(con, folder, Period(month), elsewhere(Period(month))) == {}
         assert len(hidden_shared) > 0, "tiny data always hides some bassin-month counts of people"
         tampered = yearly_folder.parent / ".tampered-test"
         shutil.copytree(yearly_folder, tampered)
         try:
             yearly.loc[hidden_shared.index[0], "statut"] = "publie"
             yearly.to_csv(tampered / "suivi.csv", index=False)
-            failures = audit_written_extract(con, tampered, Period("2025"), settings.exports_dir)
+            failures = audit_written_extract(con, tampered, Period("2025"), elsewhere(Period("2025")))
             # The same check from the published files alone (manifests + CSV, no warehouse).
             yearly.loc[hidden_shared.index[0], "valeur"] = "3"
             yearly.to_csv(tampered / "suivi.csv", index=False)

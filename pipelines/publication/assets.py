@@ -16,14 +16,14 @@ from dagster import (
 )
 
 from pipelines.config import load_settings
-from pipelines.dbt.assets import spro_dbt_indicator_models
+from pipelines.dbt.assets import spro_dbt_monthly_models
 from pipelines.ingestion.assets import MONTHLY
 from pipelines.publication.service import PublicationRefused, publish_oref, publish_region_extract
 
 YEARLY = TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1 *", start=load_settings().first_month[:4], fmt="%Y", end_offset=0
 )
-INDICATOR_TABLES = list(spro_dbt_indicator_models.keys)
+INDICATOR_TABLES = list(spro_dbt_monthly_models.keys)  # the indicator tables are built there
 MONTHLY_EXTRACT = AssetKey(["exports", "region_extract_monthly"])
 YEARLY_EXTRACT = AssetKey(["exports", "region_extract_yearly"])
 OREF_SNAPSHOT = AssetKey(["exports", "oref_snapshot"])

@@ -246,7 +246,7 @@ def context_tables(con: duckdb.DuckDBPyConnection, family: str, catalogue: dict[
         period = Period(source)
         published = elsewhere[elsewhere["source"] == source]
         rows = read_indicator_rows(con, family, period)
-        leaves = _leaf_series(network_leaf_people(con, family, period)) if period.is_year else {}
+        leaves = yearly_leaf_people(con, family, period)
         for code in sorted(set(rows["indicator_code"]) & set(published["indicateur"])):
             if code in catalogue and _is_people_count(catalogue[code]):
                 tables += protection_tables(rows, catalogue[code], geo, period, name=f"{code}@{source}",
@@ -255,7 +255,11 @@ def context_tables(con: duckdb.DuckDBPyConnection, family: str, catalogue: dict[
     return tables
 
 
-def _leaf_series(sums: pd.DataFrame) -> dict[str, pd.Series]:
+def yearly_leaf_people(con: duckdb.DuckDBPyConnection, family: str, period: Period) -> dict[str, pd.Series]:
+    """{indicator: network_leaf_people indexed by (geo, periode)} for a yearly period; {} for a month."""
+    if not period.is_year:
+        return {}
+    sums = network_leaf_people(con, family, period)
     return {code: group.set_index(["geo", "periode"])["people"] for code, group in sums.groupby("indicator_code")}
 
 
@@ -281,18 +285,17 @@ def statuses_published_elsewhere(exports_dir: Path | None, period: Period) -> pd
             csv = folder / f"{family}.csv"
             if not csv.exists():
                 continue
-            published = pd.read_csv(csv, dtype=str, keep_default_na=False)
-            frames.append(pd.DataFrame({
-                "family": family,
-                "indicateur": published["indicateur"],
-                "geo": _engine_geo_codes(published),
-                "reseau": published["reseau"],
-                "periode": published["periode"],
-                "statut": published["statut"],
-                "source": other.label,
-            }))
+            frames.append(written_statuses(csv).assign(family=family, source=other.label))
     columns = ["family", "indicateur", "geo", "reseau", "periode", "statut", "source"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def written_statuses(csv: Path) -> pd.DataFrame:
+    """The status of every cell of an extract's CSV file: indicateur, geo (engine code), reseau, periode, statut."""
+    published = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    return pd.DataFrame({"indicateur": published["indicateur"], "geo": _engine_geo_codes(published),
+                         "reseau": published["reseau"], "periode": published["periode"],
+                         "statut": published["statut"]})
 
 
 def _generated_at(version_dir: Path) -> str:
@@ -382,12 +385,12 @@ def protect_family(con, family: str, period: Period, catalogue: dict[str, Indica
     """
     rows = read_indicator_rows(con, family, period)
     rows = rows[rows["indicator_code"].isin(catalogue)]
-    leaves = _leaf_series(network_leaf_people(con, family, period)) if period.is_year else {}
+    leaves = yearly_leaf_people(con, family, period)
     tables = []
     for code in sorted(rows["indicator_code"].unique()):
         if _is_people_count(catalogue[code]):
             tables += protection_tables(rows, catalogue[code], geo, period, leaf_people=leaves.get(code))
-    context = context_tables(con, family, catalogue, geo, elsewhere) if elsewhere is not None and len(elsewhere) else []
+    context = context_tables(con, family, catalogue, geo, elsewhere) if elsewhere is not None else []
     result = protect_tables(tables + context) if tables else None
     if result is not None:
         missing = _hidden_cells_missing_from_rows(rows, result, tables)
@@ -441,15 +444,15 @@ def to_dataset_frame(rows: pd.DataFrame, catalogue: dict[str, Indicator], labels
 
 
 def build_datasets(con: duckdb.DuckDBPyConnection, period: Period,
-                   exports_dir: Path | None = None) -> tuple[list[Dataset], dict]:
+                   elsewhere: pd.DataFrame | None = None) -> tuple[list[Dataset], dict]:
     """Every family's protected dataset for the period, and the protection's audit summary.
 
-    With ``exports_dir``, the cells this extract shares with the other published extracts of the
-    year keep the status those gave them (module docstring).
+    With ``elsewhere`` (:func:`statuses_published_elsewhere`), the cells this extract shares with
+    the other published extracts of the year keep the status those gave them (module docstring).
     """
     catalogue = {indicator.code: indicator for indicator in load_catalogue()}
     geo, labels = geography(con)
-    elsewhere = statuses_published_elsewhere(exports_dir, period)
+    elsewhere = statuses_published_elsewhere(None, period) if elsewhere is None else elsewhere
     datasets, audit = [], {}
     for family, label in FAMILY_LABELS_FR.items():
         rows, tables, result = protect_family(con, family, period, catalogue, geo,
@@ -474,39 +477,37 @@ def build_datasets(con: duckdb.DuckDBPyConnection, period: Period,
 
 
 def audit_written_extract(con: duckdb.DuckDBPyConnection, version_dir, period: Period,
-                          exports_dir: Path | None = None) -> dict[str, str]:
+                          elsewhere: pd.DataFrame | None = None) -> dict[str, str]:
     """Re-audit an extract as written: its published statuses against the additive relations.
 
     The statuses are read back from the extract's CSV files (what readers actually received); the
-    values of the cells come from the warehouse. With ``exports_dir``, the attacker also holds the
-    other extracts of the year this one was protected with: their tables join the audit with
+    values of the cells come from the warehouse. With ``elsewhere`` (the statuses of
+    :func:`statuses_published_elsewhere`), the attacker also holds the other extracts of the year
+    this one was protected with: their tables join the audit with
     their statuses, and a shared cell published in one and hidden in the other fails. Returns
     {family/indicator: failure summary} — empty if every hidden cell is protected and every small
     count is hidden.
     """
     catalogue = {indicator.code: indicator for indicator in load_catalogue()}
     geo, _ = geography(con)
-    elsewhere = statuses_published_elsewhere(exports_dir, period)
+    elsewhere = statuses_published_elsewhere(None, period) if elsewhere is None else elsewhere
     failures = {}
     for family in FAMILY_LABELS_FR:
         csv = version_dir / f"{family}.csv"
         if not csv.exists():
             continue
-        published = pd.read_csv(csv, dtype=str, keep_default_na=False)
-        written = pd.DataFrame({"geo": _engine_geo_codes(published), "reseau": published["reseau"],
-                                "periode": published["periode"], "statut": published["statut"],
-                                "indicateur": published["indicateur"]})
+        written = written_statuses(csv)
         rows = read_indicator_rows(con, family, period)
         rows = rows[rows["indicator_code"].isin(catalogue)]
-        leaves = _leaf_series(network_leaf_people(con, family, period)) if period.is_year else {}
-        context = elsewhere[elsewhere["family"] == family]
+        leaves = yearly_leaf_people(con, family, period)
+        context = context_tables(con, family, catalogue, geo, elsewhere[elsewhere["family"] == family])
         for code in sorted(rows["indicator_code"].unique()):
             indicator = catalogue[code]
             if not _is_people_count(indicator):
                 continue
             own = protection_tables(rows, indicator, geo, period, statuses=written[written["indicateur"] == code],
                                     missing_status=STATUS_PUBLISHED, leaf_people=leaves.get(code))
-            others = [t for t in context_tables(con, family, catalogue, geo, context[context["indicateur"] == code])]
+            others = [table for table in context if table.measure_key == code]
             failure = _audit_written_tables(own, others) if own else None
             if failure:
                 failures[f"{family}/{code}"] = failure

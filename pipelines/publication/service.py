@@ -39,10 +39,9 @@ class ExtractOutcome:
     file_audit: dict  # {dataset: summary} of the re-audit from the written files alone
 
 
-def _audit_from_files(settings: Settings, period: Period, folder: Path) -> dict[str, str]:
+def _audit_from_files(settings: Settings, sources: list[str], folder: Path) -> dict[str, str]:
     """The re-audit a reader can run: this extract's files and those of the year's other extracts
-    it was protected with (manifests + CSV, no warehouse). Raises if a hidden cell is exposed."""
-    sources = sorted(statuses_published_elsewhere(settings.exports_dir, period)["source"].unique())
+    it was protected with (``sources``; manifests + CSV, no warehouse). Raises if a hidden cell is exposed."""
     folders = [latest_version_dir(settings.exports_dir, source) for source in sources] + [folder]
     reports = audit_extract_folder(*folders)
     small = small_counts_published(folder)
@@ -58,20 +57,22 @@ def publish_region_extract(settings: Settings, period_label: str) -> ExtractOutc
     """Protect, write, re-audit and publish the Region's extract of one month or year."""
     period = Period(period_label)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        datasets, audit = build_datasets(con, period, settings.exports_dir)
+        # Read once: the statuses the year's other extracts gave to the cells this one shares.
+        elsewhere = statuses_published_elsewhere(settings.exports_dir, period)
+        datasets, audit = build_datasets(con, period, elsewhere)
         if not datasets:
             raise PublicationRefused(f"aucun indicateur calculé pour la période {period_label}")
         file_audit: dict[str, str] = {}
 
         def validate(folder: Path) -> None:
-            failures = audit_written_extract(con, folder, period, settings.exports_dir)
+            failures = audit_written_extract(con, folder, period, elsewhere)
             findings = scan_files(sorted(folder.glob("*.csv")))
             if failures:
                 raise PublicationRefused("audit du secret statistique en échec : " + "; ".join(
                     f"{name} : {text}" for name, text in failures.items()))
             if findings:
                 raise PublicationRefused("identifiants directs dans l'extraction : " + format_summary(findings))
-            file_audit.update(_audit_from_files(settings, period, folder))
+            file_audit.update(_audit_from_files(settings, sorted(elsewhere["source"].unique()), folder))
 
         folder, created = write_extract(
             datasets, period=period.label, kind=period.kind,
