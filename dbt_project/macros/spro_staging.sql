@@ -46,7 +46,11 @@
     {%- set relation = source(source_name, table_name) -%}
     {%- if not execute -%}{{ return(relation) }}{%- endif -%}
     {%- if load_relation(relation) is not none -%}{{ return(relation) }}{%- endif -%}
-    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {{ return(spro_empty_relation(graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name])) }}
+{%- endmacro %}
+
+{#- An empty relation with the documented columns (data_type in the YAML) of a source or model node. -#}
+{% macro spro_empty_relation(node) -%}
     {%- set columns = [] -%}
     {%- for column in node.columns.values() -%}
         {%- do columns.append('cast(null as ' ~ spro_portable_type(column.data_type) ~ ') as ' ~ column.name) -%}
@@ -72,10 +76,5 @@
     {%- set relation = ref(model_name) -%}
     {%- if not execute -%}{{ return(relation) }}{%- endif -%}
     {%- if load_relation(relation) is not none -%}{{ return(relation) }}{%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
-    {%- set columns = [] -%}
-    {%- for column in node.columns.values() -%}
-        {%- do columns.append('cast(null as ' ~ spro_portable_type(column.data_type) ~ ') as ' ~ column.name) -%}
-    {%- endfor -%}
-    {{ return('(select ' ~ (columns | join(', ')) ~ ' where 1 = 0)') }}
+    {{ return(spro_empty_relation(graph.nodes['model.' ~ project_name ~ '.' ~ model_name])) }}
 {%- endmacro %}

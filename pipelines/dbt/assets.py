@@ -11,7 +11,6 @@ Two @dbt_assets over the same manifest, so that no job has a cycle between them:
   (and the 90-day look-back of the redirections), the person summaries the people seen in them,
   the indicator tables the periods (months, years, campaigns) they fall in. The few downstream
   models that stay tables (PSAD journeys) are small and rebuilt whole in the same invocation.
-`spro_dbt_indicator_models` names the same multi-asset: the publication assets depend on its keys.
 """
 
 
@@ -59,7 +58,3 @@ def spro_dbt_monthly_models(context: AssetExecutionContext, dbt: DbtCliResource)
     window = context.partition_time_window
     dbt_vars = month_window_vars(window.start, window.end)
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
-
-
-# The indicator tables are built by the monthly multi-asset (one dbt invocation per run).
-spro_dbt_indicator_models = spro_dbt_monthly_models
