@@ -34,6 +34,8 @@ import time
 import duckdb
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from pipelines.linkage import model, state
 from pipelines.linkage.engine import PretrainedModel, count_prior_rule_pairs, link_records
@@ -45,28 +47,6 @@ from pipelines.linkage.link_warehouse import (
     identities_sql,
     token_rows_sql,
 )
-
-
-class UnionFind:
-    """Disjoint sets over hashable nodes (path halving, union by smallest label for determinism)."""
-
-    def __init__(self) -> None:
-        self.parent: dict = {}
-
-    def find(self, node):
-        parent = self.parent.setdefault(node, node)
-        while parent != node:
-            grand = self.parent[parent]
-            self.parent[node] = grand
-            node, parent = parent, grand
-        return node
-
-    def union(self, a, b) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
 
 
 def candidate_keys_sql(within_sender: bool) -> str:
@@ -259,21 +239,14 @@ def _merge_into_persons(con: duckdb.DuckDBPyConnection, result, records: pd.Data
     node = {uid: ("i", key) if new else ("p", person_dict.get(key, key))
             for uid, key, new in zip(keys.index.tolist(), keys.tolist(), is_new.reindex(keys.index).tolist())}
 
-    uf = UnionFind()
-    for key in new_keys.tolist():
-        uf.find(("i", key))
-        if key in reused:
-            uf.union(("i", key), ("p", key))
     accepted = result.pairs[result.pairs["accepted"]]
-    for a, b in zip(accepted["unique_id_l"].astype("int64").tolist(), accepted["unique_id_r"].astype("int64").tolist()):
-        uf.union(node[a], node[b])
-
-    groups: dict = {}
-    for n in list(uf.parent):
-        groups.setdefault(uf.find(n), []).append(n)
+    edges = [(("i", key), ("p", key)) for key in new_keys.tolist() if key in reused]
+    edges += [(node[a], node[b]) for a, b in zip(accepted["unique_id_l"].astype("int64").tolist(),
+                                                 accepted["unique_id_r"].astype("int64").tolist())]
+    groups = _components([("i", key) for key in new_keys.tolist()], edges)
     person_for: dict = {}          # node -> final person key
     merges = []                    # (old key, new key)
-    for members in groups.values():
+    for members in groups:
         persons = sorted(k for kind, k in members if kind == "p")
         identities = sorted(k for kind, k in members if kind == "i")
         if not identities:
@@ -326,6 +299,21 @@ def _merge_into_persons(con: duckdb.DuckDBPyConnection, result, records: pd.Data
     # One row per identity: touched rows (method/score updated) win over plain re-keyed ones.
     rows = pd.concat([new_rows, touched, rekeyed], ignore_index=True).drop_duplicates("identity_key", keep="first")
     return rows, changes[["old_person_key", "new_person_key", "reason", "identities"]]
+
+
+def _components(nodes: list, edges: list[tuple]) -> list[list]:
+    """The connected components of a graph over hashable nodes (every node of an edge included)."""
+    index: dict = {}
+    for n in nodes + [n for edge in edges for n in edge]:
+        index.setdefault(n, len(index))
+    rows = [index[a] for a, _ in edges]
+    cols = [index[b] for _, b in edges]
+    graph = sp.csr_matrix((np.ones(len(edges)), (rows, cols)), shape=(len(index), len(index)))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list] = {}
+    for n, label in zip(index, labels):
+        groups.setdefault(int(label), []).append(n)
+    return list(groups.values())
 
 
 def _finish_counts(con: duckdb.DuckDBPyConnection, summary: LinkSummary) -> None:
