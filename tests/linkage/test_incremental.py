@@ -20,16 +20,8 @@ from pipelines.linkage.link_warehouse import (
     tokens_table_from_identities,
 )
 from pipelines.linkage.synthetic import make_people, spell_records
-from pipelines.privacy.pseudonymize import pseudonymize_values
 
-KEY = secrets.token_bytes(32)
-
-
-def _with_keys(ids: pd.DataFrame) -> pd.DataFrame:
-    ids = ids.copy()
-    ids["identity_key"] = pseudonymize_values((ids["sender_code"] + ":" + ids["member_person_id"]).tolist(), KEY,
-                                              "person_id")
-    return ids
+from linkage_keys import KEY, with_identity_keys as _with_keys
 
 
 def _add_tokens(con: duckdb.DuckDBPyConnection, tokens: pd.DataFrame) -> None:

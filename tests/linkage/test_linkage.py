@@ -3,7 +3,6 @@ no clear name in DuckDB, `spro link` on two small CSVs."""
 
 from __future__ import annotations
 
-import secrets
 
 import duckdb
 import numpy as np
@@ -17,16 +16,8 @@ from pipelines.linkage.engine import link_records
 from pipelines.linkage.evaluate import metrics_by_kind, pairwise_metrics
 from pipelines.linkage.link_warehouse import identities_from_tokens, link_identities, tokens_table_from_identities
 from pipelines.linkage.synthetic import make_people, spell_records, synthetic_identities
-from pipelines.privacy.pseudonymize import pseudonymize_values
 
-KEY = secrets.token_bytes(32)
-
-
-def _with_keys(ids: pd.DataFrame) -> pd.DataFrame:
-    ids = ids.copy()
-    ids["identity_key"] = pseudonymize_values((ids["sender_code"] + ":" + ids["member_person_id"]).tolist(), KEY,
-                                              "person_id")
-    return ids
+from linkage_keys import KEY, with_identity_keys as _with_keys
 
 
 def _warehouse(ids: pd.DataFrame, repeat_rows: int = 1) -> duckdb.DuckDBPyConnection:
