@@ -30,6 +30,19 @@ def test_definitions_load_with_every_layer_jobs_and_schedules():
     assert any(check.asset_key.to_user_string() == "seeds/ref_bassins" for check in check_keys)
 
 
+def test_a_backfill_of_many_months_is_one_run():
+    """spro_main's partitioned assets all handle a partition range in one run (dbt's --vars window,
+    one extract per month of the range): a backfill must not be split into one run per month."""
+    from dagster import BackfillPolicy
+
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("spro_main")
+    assert job.backfill_policy == BackfillPolicy.single_run()
+    assert job.backfill_policy.max_partitions_per_run is None
+    assert defs.resolve_job_def("region_extract_yearly").backfill_policy == BackfillPolicy.single_run()
+
+
 def test_reference_counts_match_the_charter(warehouse):
     counts = {
         table: warehouse.execute(f"select count(*) from seeds.{table}").fetchone()[0]

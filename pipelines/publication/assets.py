@@ -10,6 +10,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    BackfillPolicy,
     MaterializeResult,
     TimeWindowPartitionsDefinition,
     asset,
@@ -71,11 +72,17 @@ def _publish_periods(context: AssetExecutionContext, periods: list[str]):
 
 
 def build_extract_asset(key: AssetKey, partitions_def, description: str):
-    """The Region's extract for each partition (month or year) of a run, with its blocking audit."""
+    """The Region's extract for each partition (month or year) of a run, with its blocking audit.
+
+    One run publishes every period of its partition range (context.partition_keys), so a backfill
+    is one run, like the monthly dbt asset's: with a multi-run policy here, Dagster would split
+    every spro_main backfill into one run per month and pay dbt's start-up each time.
+    """
 
     @asset(
         key=key,
         partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
         deps=INDICATOR_TABLES,
         group_name="publication",
         check_specs=[AssetCheckSpec(AUDIT_CHECK, asset=key, blocking=True, description=AUDIT_CHECK_DESCRIPTION)],
