@@ -9,7 +9,9 @@ Steps:
 2. ingestion of what was generated against DuckDB reading the same files bare (ratio, peak memory);
 3. dbt: the full build over every generated month, then the incremental build of the last month
    alone (ratio), through Dagster as the pipeline runs them;
-4. linkage precision and recall against the generator's ground truth;
+4. linkage precision and recall against the generator's ground truth, then the incremental
+   linkage of the last month on top of the months before it against a full linkage of them all
+   (pipelines/linkage/bench_incremental.py: seconds, peak memory, precision and recall of both);
 5. (--history-years N) dbt over N years of history without generating N years: the raw and ops
    tables of the warehouse built above (or of --history-base) are replicated, shifted by the span
    of their months with distinct ids, into 1 and N years; then the full dbt build of 1 year and of
@@ -29,7 +31,7 @@ from pathlib import Path
 import click
 
 
-def _run_step(step: str, workdir: Path, *args: str, env: dict | None = None,
+def run_step(step: str, workdir: Path, *args: str, env: dict | None = None,
               name: str | None = None) -> tuple[dict, float, float]:
     """Run one step in a child process; return (its JSON result, seconds, peak RSS in MB).
 
@@ -99,6 +101,26 @@ def _step_linkage(workdir: Path) -> dict:
 
     metrics = evaluate_on_generated(workdir / "truth", workdir / "inbox")
     return {k: v for k, v in metrics.items() if k in ("threshold", "cluster", "by_kind", "timings")}
+
+
+def _step_linkage_incremental(workdir: Path) -> dict:
+    from pipelines.linkage.bench_incremental import run
+
+    report = run(workdir / "truth", workdir / "inbox", workdir / "linkage_incremental", last_months=1)
+    quality = report["quality"]
+    summary = {name: {"seconds": round(report[step]["seconds"], 1), "peak_mb": round(report[step]["peak_mb"]),
+                      "precision": round(quality[q]["precision"], 5), "recall": round(quality[q]["recall"], 5)}
+               for name, step, q in (("full", "full", "full"), ("incremental", "incremental", "inc"))}
+    summary["incremental"]["new_identities"] = report["incremental"].get("identities_new")
+    summary["identities"] = report["identities"]
+    summary["incremental_over_full"] = round(report["incremental"]["seconds"] / report["full"]["seconds"], 3)
+    return summary
+
+
+def _step_link(workdir: Path, db: str, mode: str) -> dict:
+    from pipelines.linkage.bench_incremental import link_step
+
+    return link_step(Path(db), mode)
 
 
 # ------------------------------------------------------------------------------- dbt over history
@@ -240,7 +262,7 @@ def _step_dbt_history(workdir: Path, mode: str, month: str = "") -> dict:
 def run_history_bench(workdir: Path, base: Path, years: int) -> dict:
     """Full dbt build of 1 and `years` years, then one new month on top of `years` years."""
     click.echo(f"  historique dbt : {years} ans reconstitués à partir de {base}")
-    result, seconds, peak = _run_step("history", workdir, str(base), str(years), name="history")
+    result, seconds, peak = run_step("history", workdir, str(base), str(years), name="history")
     many = result["many_years"]
     click.echo(f"    réplication : {seconds:.0f} s, {many['acts']} actes sur {many['months']} mois "
                f"(dernier mois {many['last_month']} mis de côté)")
@@ -253,7 +275,7 @@ def run_history_bench(workdir: Path, base: Path, years: int) -> dict:
         warehouse = workdir / "history" / folder
         env = {"SPRO_WAREHOUSE_DIR": str(warehouse), "SPRO_DUCKDB_PATH": str(warehouse / "spro.duckdb"),
                "SPRO_DBT_PROFILES_DIR": str(warehouse / "dbt_profiles")}
-        result, seconds, peak = _run_step("dbt_history", workdir, mode, env=env, name=label)
+        result, seconds, peak = run_step("dbt_history", workdir, mode, env=env, name=label)
         report[label] = {"seconds": round(result["dbt_s"], 1), "peak_mb": round(peak),
                          "fct_service_acts_rows": result["fct_service_acts_rows"],
                          "indicator_rows": result["indicator_rows"]}
@@ -267,6 +289,7 @@ def run_history_bench(workdir: Path, base: Path, years: int) -> dict:
 
 
 STEPS = {"generate": _step_generate, "ingest": _step_ingest, "dbt": _step_dbt, "linkage": _step_linkage,
+         "linkage_incremental": _step_linkage_incremental, "link": _step_link,
          "history": _step_history, "dbt_history": _step_dbt_history}
 
 
@@ -291,19 +314,26 @@ def run_bench(workdir: Path, scale: str, months: int, start: str, history_years:
     last = f"{last_index // 12:04d}-{last_index % 12 + 1:02d}"
     report = {"scale": scale, "months": months, "machine": f"{os.cpu_count()} coeurs"}
     click.echo(f"Banc d'essai : {scale}, {months} mois depuis {start}, dans {workdir}")
-    result, seconds, peak = _run_step("generate", workdir, scale, str(months), start)
+    result, seconds, peak = run_step("generate", workdir, scale, str(months), start)
     report["generate"] = {"seconds": round(seconds, 1), "peak_mb": round(peak), "files": result["files"]}
     click.echo(f"  génération : {seconds:.1f} s, {result['files']} fichiers, pic mémoire {peak:.0f} Mo")
-    result, seconds, peak = _run_step("ingest", workdir)
+    result, seconds, peak = run_step("ingest", workdir)
     report["ingest"] = {**result, "peak_mb_process": round(peak)}
     click.echo(f"  chargement : {json.dumps(result, ensure_ascii=False)}")
-    result, seconds, peak = _run_step("dbt", workdir, first, last)
+    result, seconds, peak = run_step("dbt", workdir, first, last)
     report["dbt"] = {**{k: round(v, 3) for k, v in result.items()}, "peak_mb": round(peak)}
     click.echo(f"  dbt : construction complète {result['full_build_s']:.1f} s, un mois incrémental "
                f"{result['one_month_build_s']:.1f} s (ratio {result['month_over_full']:.2f}), pic mémoire {peak:.0f} Mo")
-    result, seconds, peak = _run_step("linkage", workdir)
+    result, seconds, peak = run_step("linkage", workdir)
     report["linkage"] = {**result, "peak_mb": round(peak)}
     click.echo(f"  appariement : {json.dumps(result.get('cluster', {}), ensure_ascii=False, default=str)}")
+    result, seconds, peak = run_step("linkage_incremental", workdir, name="linkage_incremental")
+    report["linkage_incremental"] = result
+    full, inc = result["full"], result["incremental"]
+    click.echo(f"  appariement incrémental du dernier mois ({inc['new_identities']} identités nouvelles sur "
+               f"{result['identities']}) : {inc['seconds']} s, pic {inc['peak_mb']} Mo, précision {inc['precision']}, "
+               f"rappel {inc['recall']} ; complet : {full['seconds']} s, pic {full['peak_mb']} Mo, précision "
+               f"{full['precision']}, rappel {full['recall']} (ratio {result['incremental_over_full']})")
     if history_years:
         # The warehouse of the dbt step holds the raw tables and the person links of the months generated.
         report["dbt_history"] = run_history_bench(workdir, workdir / "warehouse" / "spro.duckdb", history_years)

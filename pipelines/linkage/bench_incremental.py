@@ -10,17 +10,15 @@
    last months' rows are added and `link_identities(mode='incremental')` runs. With --new-share F,
    only a random share F of the last months' identities is held back as new (the rest joins the
    base): a stand-in for one month on a long history when a full run on many months does not fit.
-Every linking step runs in its own process, which opens the DuckDB file and links, so its peak RSS
-(ru_maxrss) is the linking step's, not the preparation's.
+Every linking step runs in its own process (pipelines.bench.run_step, the harness of `make bench`,
+which runs this as one of its steps), which opens the DuckDB file and links, so its peak RSS is the
+linking step's, not the preparation's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -58,7 +56,8 @@ def _load(db: Path, parquet: Path, where: str) -> None:
                     else f"create table ops.identity_tokens as {select}")
 
 
-def _link(db: Path, mode: str) -> dict:
+def link_step(db: Path, mode: str) -> dict:
+    """Link the identities of the DuckDB file `db` (mode full or incremental); run in a child process."""
     import duckdb
 
     from pipelines.linkage.link_warehouse import link_identities
@@ -69,14 +68,14 @@ def _link(db: Path, mode: str) -> dict:
         seconds = time.perf_counter() - started
     out = {k: v for k, v in summary.as_dict().items() if isinstance(v, (int, float, str)) or k == "timings"}
     out["seconds"] = seconds
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
-def _in_child(*args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "pipelines.linkage.bench_incremental", "--child", *args],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def _in_child(workdir: Path, name: str, db: Path, mode: str) -> dict:
+    from pipelines.bench import run_step
+
+    result, _, peak = run_step("link", workdir, str(db), mode, name=name)
+    return {**result, "peak_mb": peak}
 
 
 def _evaluate(workdir: Path) -> dict:
@@ -106,11 +105,11 @@ def run(truth: Path, inbox: Path, workdir: Path, last_months: int = 1, new_share
         for suffix in ("", ".wal"):
             (workdir / f"{name}.duckdb{suffix}").unlink(missing_ok=True)
     _load(workdir / "full.duckdb", parquet, "true")
-    full = _in_child("link", str(workdir / "full.duckdb"), "full")
+    full = _in_child(workdir, "link_full", workdir / "full.duckdb", "full")
     _load(workdir / "inc.duckdb", parquet, "not bench_new")
-    base = _in_child("link", str(workdir / "inc.duckdb"), "full")
+    base = _in_child(workdir, "link_base", workdir / "inc.duckdb", "full")
     _load(workdir / "inc.duckdb", parquet, "bench_new")
-    incremental = _in_child("link", str(workdir / "inc.duckdb"), "incremental")
+    incremental = _in_child(workdir, "link_incremental", workdir / "inc.duckdb", "incremental")
     report = {"identities": prepared["identities"], "months": len(prepared["months"]), "cut": cut,
               "full": full, "base_full": base, "incremental": incremental, "quality": _evaluate(workdir)}
     (workdir / "report.json").write_text(json.dumps(report, indent=1, default=float))
@@ -118,10 +117,6 @@ def run(truth: Path, inbox: Path, workdir: Path, last_months: int = 1, new_share
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _, _, step, db, mode = sys.argv[:5]
-        print(json.dumps(_link(Path(db), mode), default=float))
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--truth", type=Path, required=True)
     parser.add_argument("--inbox", type=Path, required=True)
