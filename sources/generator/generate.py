@@ -137,6 +137,11 @@ class Generator:
             payload, rows = jsonl_bytes(dirty, contract), len(dirty)
         else:
             payload, rows = xlsx_bytes(dirty, contract, job.title_lines), len(dirty)
+        if file_kind == "wrong_encoding" and payload.isascii():
+            # Pure ASCII is the same bytes in UTF-8 and CP1252: the file is not wrongly encoded at
+            # all, so the truth must not list a defect no reader could see (a region-scale run had
+            # one such file, an aggregate export of codes only).
+            file_records = [record for record in file_records if record[1] != "wrong_encoding"]
         sha = write_bytes(self.out_dir / path, payload)
         self.truth.add_file(path=path, feed=job.feed, sender_code=job.sender_code, month=job.label,
                             contract=job.contract, version=version, supersedes=supersedes or "", rows=rows,

@@ -131,3 +131,27 @@ def test_file_level_defects_break_the_file_as_recorded(tiny_run):
             continue
         header, _ = read_data_rows(path, contract)
         assert header != [c["source"] for c in contract["columns"]]
+
+
+def test_wrong_encoding_is_recorded_only_where_the_bytes_differ(tmp_path):
+    """A file of pure ASCII is the same bytes in UTF-8 and CP1252: no reader can see a wrong
+    encoding there, so the truth must not list one (a region run listed one on a codes-only
+    aggregate export, and the ingestion check counted it as a missed defect). High defect rates
+    on one small month give many wrongly encoded files, ASCII-only ones among them."""
+    from sources.generator.config import GeneratorConfig
+    from sources.generator.generate import generate
+
+    inbox, truth = tmp_path / "inbox", tmp_path / "truth"
+    generate(GeneratorConfig(scale="small", seed=11, start="2025-01", months=1, defect_rate=20), inbox, truth)
+    files = pd.read_csv(truth / "files.csv", dtype=str, keep_default_na=False)
+    defects = pd.read_csv(truth / "defects.csv", dtype=str, keep_default_na=False)
+    recorded = set(defects.loc[defects["kind"] == "wrong_encoding", "file"])
+    assert len(recorded) >= 5
+    for name in recorded:
+        data = (inbox / name).read_bytes()
+        assert not data.isascii(), name
+    contracts = files.set_index("path")["contract"]
+    ascii_cp1252 = [name for name in contracts.index if name.endswith(".csv") and (inbox / name).exists()
+                    and load_contract(contracts[name])["file"]["encoding"] == "cp1252"
+                    and (inbox / name).read_bytes().isascii() and (inbox / name).stat().st_size > 0]
+    assert ascii_cp1252, "no ASCII-only CP1252 file: the case this test is about did not occur"
