@@ -19,12 +19,12 @@
 {%- set lookback = var('redirection_windows', [30, 90]) | max -%}
 with
 
-service_acts as (
+service_acts as {{ spro_inline_cte() }} (
     select * from {{ spro_ref('fct_service_acts') }}
     where {{ spro_years_filter('period_month') }}
 ),
 
-redirections as (
+redirections as {{ spro_inline_cte() }} (
     select * from {{ spro_ref('fct_redirections') }}
     where {{ spro_years_filter('redirect_month', lookback) }}
 ),
@@ -33,7 +33,7 @@ psad_journeys as (
     select * from {{ ref('fct_psad_journeys') }}
 ),
 
-lorfolio_months as (
+lorfolio_months as {{ spro_inline_cte() }} (
     select * from {{ ref('fct_lorfolio_account_months') }}
     where {{ spro_years_filter('activity_month') }}
 ),
@@ -56,20 +56,20 @@ redirections_window as (
 ),
 {%- endif %}
 
-acts_all as (
+acts_all as {{ spro_inline_cte() }} (
     select service_acts.*, {{ spro_period_columns('period_month') }}
     from service_acts
 ),
 
-acts_per_act as (
+acts_per_act as {{ spro_inline_cte() }} (
     select * from acts_all where source_grain = 'act'
 ),
 
-acts_aggregate as (
+acts_aggregate as {{ spro_inline_cte() }} (
     select * from acts_all where source_grain = 'aggregate'
 ),
 
-redirection_rows as (
+redirection_rows as {{ spro_inline_cte() }} (
     select
         person_key,
         from_member_code as member_code,
@@ -109,7 +109,7 @@ journey_rows as (
     from psad_journeys
 ),
 
-lorfolio_rows as (
+lorfolio_rows as {{ spro_inline_cte() }} (
     select lorfolio_months.*, {{ spro_period_columns('activity_month') }}
     from lorfolio_months
 ),
@@ -198,7 +198,7 @@ select * from indicator_rows
 {% set window = spro_is_month_window() -%}
 with
 
-service_acts as (
+service_acts as {{ spro_inline_cte() }} (
     select * from {{ spro_ref('fct_service_acts') }}
     where {{ spro_years_filter('period_month') }}
 ),
@@ -221,12 +221,12 @@ acts_window as (
 ),
 {%- endif %}
 
-acts_all as (
+acts_all as {{ spro_inline_cte() }} (
     select service_acts.*, {{ spro_period_columns('period_month') }}
     from service_acts
 ),
 
-acts_per_act as (
+acts_per_act as {{ spro_inline_cte() }} (
     select * from acts_all where source_grain = 'act'
 ),
 
@@ -357,7 +357,7 @@ select * from indicator_rows
 {%- set lookback = var('redirection_windows', [30, 90]) | max -%}
 with
 
-redirections as (
+redirections as {{ spro_inline_cte() }} (
     select * from {{ spro_ref('fct_redirections') }}
     where {{ spro_years_filter('redirect_month', lookback) }}
 ),
@@ -393,7 +393,7 @@ advice_window as (
 ),
 {%- endif %}
 
-redirection_rows as (
+redirection_rows as {{ spro_inline_cte() }} (
     select
         person_key,
         from_member_code as member_code,
@@ -411,11 +411,11 @@ redirection_rows as (
     where target_is_observable
 ),
 
-redirections_30d as (
+redirections_30d as {{ spro_inline_cte() }} (
     select * from redirection_rows where window_30d_closed
 ),
 
-redirections_90d as (
+redirections_90d as {{ spro_inline_cte() }} (
     select * from redirection_rows where window_90d_closed
 ),
 

@@ -68,3 +68,17 @@
 {% macro default__spro_type_double() -%}double{%- endmacro %}
 
 {% macro postgres__spro_type_double() -%}double precision{%- endmacro %}
+
+{#- Written between a CTE's name and its body, `acts_all as {{ spro_inline_cte() }} (...)`, for the
+    CTEs that only filter or project a fact table and that many indicator passes read. DuckDB would
+    otherwise materialise such a CTE once and fan it out to each of its (over a hundred) readers,
+    buffering and spilling every row: read in place instead, the four largest indicator models ran
+    25 to 35 % faster on two region months (fewer bytes spilled). Other engines inline or decide
+    themselves; `not materialized` is PostgreSQL and DuckDB syntax only. -#}
+{% macro spro_inline_cte() -%}
+    {{ return(adapter.dispatch('spro_inline_cte', 'spro')()) }}
+{%- endmacro %}
+
+{% macro default__spro_inline_cte() -%}{%- endmacro %}
+
+{% macro duckdb__spro_inline_cte() -%}not materialized{%- endmacro %}
