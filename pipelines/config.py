@@ -42,6 +42,9 @@ class Settings:
     # thread that does not spill, and two threads ran out of 2 GB at ten years (small scale).
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = 1
+    # Worker processes of ingestion (read, cast, GE, pseudonyms, tokens; the calling process stays
+    # the only DuckDB writer); 0 or 1: everything in the calling process.
+    ingest_workers: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -87,4 +90,5 @@ def load_settings() -> Settings:
         # Ten years of history must build on one ordinary machine: bounded memory, spilled to disk.
         duckdb_memory_limit=os.environ.get("SPRO_DUCKDB_MEMORY_LIMIT", "2GB"),
         duckdb_threads=int(os.environ.get("SPRO_DUCKDB_THREADS", "1")),
+        ingest_workers=int(os.environ.get("SPRO_INGEST_WORKERS", str(min(2, os.cpu_count() or 1)))),
     )

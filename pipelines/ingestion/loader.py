@@ -7,6 +7,11 @@ Nothing lost, nothing doubled:
   deleted and the new ones inserted in the same transaction, the ledger keeps both entries;
 - any failure rolls the transaction back: the partition stays as it was; a crash of the process
   leaves no committed half-load (DuckDB discards an uncommitted transaction), so a re-run redoes it.
+
+Two halves: chunk_payloads does the CPU-bound work that needs no database (read, cast, GE suites,
+duplicate rows, redaction, pseudonyms, comparison tokens, the Arrow tables and quarantine records),
+in a worker process (parallel.py) or here; process_file / load_rows make the ledger's decisions and
+write, in the single writer process, adding what only the load knows (version, loaded_at).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -84,6 +90,8 @@ class PreparedFile:
     sha256: str
     # (text chunk, its cast, its pre-computed (suite issues, safety-net issues) or None); None: read at load time
     chunks: list[tuple[pd.DataFrame, CastResult, tuple | None]] | None = None
+    # or: a file of the chunks' payloads, fully prepared by a worker process (see read_spill)
+    spill: str | None = None
 
 
 PREPARE_MAX_FILE_BYTES = 16 << 20    # larger files are streamed chunk by chunk at load time, as before
@@ -165,29 +173,58 @@ def _with_columns(table: pa.Table, columns: dict) -> pa.Table:
     return table
 
 
-def _stored_arrow(good: pd.DataFrame, personal: set[str], sender: str | None, key: bytes, columns: list[str],
-                  lineage: dict) -> pa.Table | None:
-    """The rows as raw.<table> stores them (pseudonymised, with lineage), as an Arrow table; None when
-    a column cannot be typed by Arrow (the pandas path then handles it, as before)."""
+# Lineage columns of raw.<table>: source_row comes with the rows (prepared in a worker or not), the
+# others depend on the ledger's decision (version) or on the load itself (loaded_at), so the writer
+# adds them. Same names and order as before the split.
+LINEAGE_COLUMNS = ("source_row", "source_file", "file_sha256", "file_version", "period_month", "sender_code",
+                   "loaded_at")
+
+
+def _stored_arrow(good: pd.DataFrame, personal: set[str], sender: str | None, key: bytes,
+                  columns: list[str]) -> pa.Table | None:
+    """The rows as raw.<table> stores them (pseudonymised, with source_row but not the other lineage
+    columns, see _with_lineage), as an Arrow table; None when a column cannot be typed by Arrow (the
+    pandas path then handles it, as before)."""
     try:
         stored = pseudonymise_arrow(good, personal, sender, key, columns)
     except (pa.ArrowException, TypeError, ValueError):
         return None
     if stored is None:
         return None
-    n = len(good)
-    constants = {
-        "source_row": pa.array(good.index.to_numpy(dtype="int64")),
-        "source_file": pa.array([lineage["source_file"]] * n, pa.string()),
-        "file_sha256": pa.array([lineage["file_sha256"]] * n, pa.string()),
-        "file_version": pa.array([lineage["file_version"]] * n, pa.int64()),
-        "period_month": pa.array([lineage["period_month"]] * n, pa.date32()),
-        "sender_code": pa.array([lineage["sender_code"]] * n, pa.string()),
-        "loaded_at": pa.array([lineage["loaded_at"]] * n, pa.timestamp("us")),
-    }
     # Lineage wins over a typed column of the same name (an aggregate's period_month), as assign did.
-    stored = stored.drop_columns([name for name in constants if name in stored.column_names])
-    return _with_columns(stored, {name: array for name, array in constants.items() if name in columns})
+    stored = stored.drop_columns([name for name in LINEAGE_COLUMNS if name in stored.column_names])
+    if "source_row" in columns:
+        stored = stored.append_column("source_row", pa.array(good.index.to_numpy(dtype="int64")))
+    return stored
+
+
+# Arrow types of the constant columns the writer adds (the tables' own types, or what pandas gave them).
+CONSTANT_TYPES = {"source_file": pa.string(), "file_sha256": pa.string(), "file_version": pa.int64(),
+                  "period_month": pa.date32(), "sender_code": pa.string(), "feed": pa.string(),
+                  "table_name": pa.string(), "loaded_at": pa.timestamp("us"),
+                  "quarantined_at": pa.timestamp("us"), "flagged_at": pa.timestamp("us")}
+
+
+def _with_constants(rows, constants: dict):
+    """rows (an Arrow table, or a DataFrame Arrow could not type) with one column per constant."""
+    if not isinstance(rows, pa.Table):
+        return rows.assign(**constants)
+    n = rows.num_rows
+    return _with_columns(rows, {name: pa.repeat(pa.scalar(value, CONSTANT_TYPES[name]), n)
+                                for name, value in constants.items()})
+
+
+def _with_lineage(stored: pa.Table, lineage: dict, columns: list[str]) -> pa.Table:
+    """Append the lineage constants (all but source_row) of the file's load to its prepared rows."""
+    return _with_constants(stored, {name: lineage[name] for name in LINEAGE_COLUMNS[1:] if name in columns})
+
+
+def _as_arrow(frame: pd.DataFrame):
+    """The frame as an Arrow table (what _insert_frame would convert it to), or itself if Arrow cannot."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return frame
 
 
 def _code_safety_net(typed: pd.DataFrame, raw: pd.DataFrame, contract) -> pd.DataFrame:
@@ -257,16 +294,97 @@ def _typed_chunks(f: InboxFile, ctx: IngestContext, month_start, prepared: Prepa
         yield chunk, cast_chunk(chunk, f.contract, month_start), None
 
 
-def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome,
-              prepared: PreparedFile | None = None, earlier_loads: bool = True) -> None:
-    """Stream the file chunk by chunk into raw.<table> and ops.*; raise StructuralRejection if bad."""
+@dataclass
+class ChunkPayload:
+    """One chunk of a file judged and transformed, ready to be written: everything but the values the
+    ledger decides at load time (version, loaded_at). Built in a worker process or in the writer."""
+
+    rows_read: int
+    source_rows: np.ndarray                 # the loaded rows' line numbers (int64)
+    stored: pa.Table | pd.DataFrame         # raw.<table> rows, pseudonymised, without lineage (see _with_lineage)
+    # Arrow tables (DataFrames if Arrow cannot type them), the writer adds the constant columns:
+    quarantine: pa.Table | pd.DataFrame | None = None   # source_row, reason_code, reasons, details
+    records: list[dict] = field(default_factory=list)   # quarantine records for the report (capped)
+    n_records: int = 0
+    flags: pa.Table | pd.DataFrame | None = None        # source_row, reason_code, column_name
+    flag_records: list[dict] = field(default_factory=list)   # for the report (capped)
+    n_flagged: int = 0
+    tokens: pa.Table | None = None          # ops.identity_tokens rows, complete
+
+
+def _file_columns(f: InboxFile, ctx: IngestContext) -> tuple[set[str], list[str]]:
+    """(personal targets, stored columns of raw.<table>) for a file's contract."""
+    contract = f.contract
+    personal = ctx.contracts.personal_targets(contract.table) | {c.target for c in contract.columns
+                                                                 if c.target and contract.is_personal(c.target)}
+    return personal, [name for name, _ in stored_columns(contract.table, personal)]
+
+
+def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: PreparedFile | None = None):
+    """The file's chunks, each read, typed, checked (GE suites, duplicates), redacted, pseudonymised and
+    tokenised: the CPU-bound part of a load, which needs no database (workers run it, see parallel.py).
+    Raises StructuralRejection for bad input, as the readers do."""
     contract = f.contract
     table = contract.table
     month_start = _month_start(f.month)
     month_date = month_start.date()
-    personal = ctx.contracts.personal_targets(table) | {c.target for c in contract.columns
-                                                        if c.target and contract.is_personal(c.target)}
-    columns = [name for name, _ in stored_columns(table, personal)]
+    personal, columns = _file_columns(f, ctx)
+    seen = np.empty(0, dtype=np.uint64)
+    for chunk, cast, checked in _typed_chunks(f, ctx, month_start, prepared):
+        issues, seen = row_issues(cast, chunk, contract, ctx, month_start, seen, checked)
+        bad_rows = pd.Index(issues["source_row"].unique())
+        good = cast.typed.drop(index=bad_rows)
+        flags = _redact(good)
+        tokens = comparison_tokens(good, table, ctx.key)
+        source_rows = good.index.to_numpy(dtype="int64")
+        stored = _stored_arrow(good, personal, f.sender, ctx.key, columns)
+        if stored is None:      # a column Arrow cannot type: through pandas, as before
+            stored = pseudonymise_frame(good, personal, f.sender, ctx.key)
+            pseudo = pa.Table.from_pandas(stored[[c for c in stored.columns if c.endswith("_pseudo")]],
+                                          preserve_index=False)
+        else:
+            pseudo = stored
+        payload = ChunkPayload(len(chunk), source_rows, stored)
+        if len(bad_rows):
+            records = quarantine_records(issues, contract)
+            payload.quarantine = _as_arrow(pd.DataFrame({
+                "source_row": [r["source_row"] for r in records],
+                "reason_code": [r["reason_code"] for r in records],
+                "reasons": [",".join(r["reasons"]) for r in records],
+                "details": [json.dumps(r["details"], ensure_ascii=False) for r in records]}))
+            payload.records, payload.n_records = records[:REPORT_ROW_LIMIT], len(records)
+        if len(flags):
+            payload.n_flagged = flags["source_row"].nunique()
+            fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
+            payload.flags, payload.flag_records = _as_arrow(fl), fl.to_dict("records")[:REPORT_ROW_LIMIT]
+        if tokens is not None and tokens.num_rows:
+            n = len(good)
+            names = pseudo.column_names
+            person = pseudo.column("member_person_id_pseudo") if "member_person_id_pseudo" in names else (
+                pseudo.column("ine_pseudo") if "ine_pseudo" in names else None)
+            # The INE pseudonym travels with the tokens: it is the deterministic link between the
+            # CIO's acts and the RIO lists (same keyed domain on both sides).
+            payload.tokens = _with_columns(tokens, {
+                "table_name": pa.array([table] * n, pa.string()),
+                "source_file": pa.array([f.name] * n, pa.string()),
+                "file_sha256": pa.array([sha] * n, pa.string()),
+                "sender_code": pa.array([f.sender] * n, pa.string()),
+                "period_month": pa.array([month_date] * n, pa.date32()),
+                "source_row": pa.array(source_rows),
+                "person_pseudo": person if person is not None else pa.nulls(n, pa.string()),
+                "ine_pseudo": pseudo.column("ine_pseudo") if "ine_pseudo" in names else pa.nulls(n, pa.string()),
+            })
+        yield payload
+
+
+def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome,
+              prepared: PreparedFile | None = None, earlier_loads: bool = True) -> None:
+    """Write the file's chunks into raw.<table> and ops.* (inside the caller's transaction): the
+    payloads a worker prepared (prepared.spill), or computed here chunk by chunk; raise
+    StructuralRejection if bad."""
+    table = f.contract.table
+    month_date = _month_start(f.month).date()
+    _, columns = _file_columns(f, ctx)
     loaded_at = _now()
     lineage = {"source_file": f.name, "file_sha256": sha, "file_version": version,
                "period_month": month_date, "sender_code": f.sender, "loaded_at": loaded_at}
@@ -274,66 +392,65 @@ def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, out
               "feed": f.feed, "table_name": table, "period_month": month_date}
     if earlier_loads:    # rows of (feed, sender, month) exist only if the ledger has loaded it before
         delete_previous(con, f.feed, f.sender, month_date, sha)
-    seen = np.empty(0, dtype=np.uint64)
+    if prepared is not None and prepared.spill is not None:
+        payloads = read_spill(prepared.spill)
+    else:
+        payloads = chunk_payloads(f, ctx, sha, prepared)
     tokens_ready = False
-    for chunk, cast, checked in _typed_chunks(f, ctx, month_start, prepared):
-        outcome.rows_read += len(chunk)
-        issues, seen = row_issues(cast, chunk, contract, ctx, month_start, seen, checked)
-        bad_rows = pd.Index(issues["source_row"].unique())
-        good = cast.typed.drop(index=bad_rows)
-        flags = _redact(good)
-        tokens = comparison_tokens(good, table, ctx.key)
-        stored = _stored_arrow(good, personal, f.sender, ctx.key, columns, lineage)
-        if stored is None:      # a column Arrow cannot type: through pandas, as before
-            stored = pseudonymise_frame(good, personal, f.sender, ctx.key)
-            stored = stored.assign(source_row=good.index.to_numpy(dtype="int64"), **lineage)
-            _insert_frame(con, f"raw.{table}", stored, columns)
-            stored = pa.Table.from_pandas(stored[[c for c in stored.columns if c.endswith("_pseudo")]],
-                                          preserve_index=False)
+    for payload in payloads:
+        outcome.rows_read += payload.rows_read
+        stored = payload.stored
+        if isinstance(stored, pa.Table):
+            _insert_frame(con, f"raw.{table}", _with_lineage(stored, lineage, columns), columns)
         else:
-            _insert_frame(con, f"raw.{table}", stored, columns)
-        outcome.rows_loaded += len(good)
-        if len(bad_rows):
-            records = quarantine_records(issues, contract)
-            outcome.rows_quarantined += len(records)
-            q = pd.DataFrame({"source_row": [r["source_row"] for r in records],
-                              "reason_code": [r["reason_code"] for r in records],
-                              "reasons": [",".join(r["reasons"]) for r in records],
-                              "details": [json.dumps(r["details"], ensure_ascii=False) for r in records]})
-            q = q.assign(quarantined_at=loaded_at, **common)
-            _insert_frame(con, "ops.quarantine", q, list(q.columns))
+            _insert_frame(con, f"raw.{table}", stored.assign(source_row=payload.source_rows, **lineage), columns)
+        outcome.rows_loaded += len(payload.source_rows)
+        if payload.quarantine is not None:
+            outcome.rows_quarantined += payload.n_records
+            q = _with_constants(payload.quarantine, {"quarantined_at": loaded_at, **common})
+            _insert_frame(con, "ops.quarantine", q, _column_names(q))
             room = REPORT_ROW_LIMIT - len(outcome.quarantined)
-            outcome.quarantined.extend(records[:max(room, 0)])
-            outcome.truncated |= len(records) > room
-        if len(flags):
-            outcome.rows_flagged += flags["source_row"].nunique()
-            fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
-            fl = fl.assign(flagged_at=loaded_at, **common)
-            _insert_frame(con, "ops.row_flags", fl, list(fl.columns))
-            outcome.flagged.extend(fl[["source_row", "reason_code", "column_name"]].to_dict("records")[:REPORT_ROW_LIMIT])
-        if tokens is not None and tokens.num_rows:
+            outcome.quarantined.extend(payload.records[:max(room, 0)])
+            outcome.truncated |= payload.n_records > room
+        if payload.flags is not None:
+            outcome.rows_flagged += payload.n_flagged
+            fl = _with_constants(payload.flags, {"flagged_at": loaded_at, **common})
+            _insert_frame(con, "ops.row_flags", fl, _column_names(fl))
+            outcome.flagged.extend(payload.flag_records)
+        if payload.tokens is not None:
             if not tokens_ready:
-                ledger.ensure_tokens_table(con, tokens.column_names)
+                ledger.ensure_tokens_table(con, [c for c in payload.tokens.column_names if c not in TOKEN_CONTEXT])
                 tokens_ready = True
-            names = stored.column_names
-            person = stored.column("member_person_id_pseudo") if "member_person_id_pseudo" in names else (
-                stored.column("ine_pseudo") if "ine_pseudo" in names else None)
-            # The INE pseudonym travels with the tokens: it is the deterministic link between the
-            # CIO's acts and the RIO lists (same keyed domain on both sides).
-            tk = _with_columns(tokens, {
-                "table_name": pa.array([table] * len(good), pa.string()),
-                "source_file": pa.array([f.name] * len(good), pa.string()),
-                "file_sha256": pa.array([sha] * len(good), pa.string()),
-                "sender_code": pa.array([f.sender] * len(good), pa.string()),
-                "period_month": pa.array([month_date] * len(good), pa.date32()),
-                "source_row": pa.array(good.index.to_numpy(dtype="int64")),
-                "person_pseudo": person if person is not None else pa.nulls(len(good), pa.string()),
-                "ine_pseudo": stored.column("ine_pseudo") if "ine_pseudo" in names else pa.nulls(len(good), pa.string()),
-            })
-            _insert_frame(con, "ops.identity_tokens", tk, tk.column_names)
+            _insert_frame(con, "ops.identity_tokens", payload.tokens, payload.tokens.column_names)
     # A header with no data row is accepted: a member with no activity that month says so. Only a file
     # without even a header (0 bytes) is an EMPTY_FILE rejection (raised by the readers).
     outcome.loaded_at = loaded_at
+
+
+def _column_names(rows) -> list[str]:
+    return rows.column_names if isinstance(rows, pa.Table) else list(rows.columns)
+
+
+# Columns of ops.identity_tokens that are not comparison tokens (ensure_tokens_table creates them).
+TOKEN_CONTEXT = ("table_name", "source_file", "file_sha256", "sender_code", "period_month", "source_row",
+                 "person_pseudo", "ine_pseudo")
+
+
+def write_spill(path, payloads) -> None:
+    """Pickle a file's chunk payloads one after the other (a worker's result, read back by the writer)."""
+    with open(path, "wb") as handle:
+        for payload in payloads:
+            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_spill(path):
+    """The payloads write_spill wrote, one chunk at a time (bounded memory in the writer)."""
+    with open(path, "rb") as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
 
 
 def _redact(good: pd.DataFrame) -> pd.DataFrame:
@@ -369,6 +486,19 @@ def _entry(f: InboxFile, outcome: FileOutcome, ctx: IngestContext, status: str) 
 def _reset_counts(outcome: FileOutcome) -> None:
     outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_flagged = 0
     outcome.quarantined, outcome.flagged = [], []
+
+
+def _roll_back(con) -> None:
+    """Roll the file's transaction back, if DuckDB has not already ended it.
+
+    A commit that fails (a full disk) or an error that invalidates the transaction leaves none
+    active: rollback() then raises "no transaction is active", which escaped the error handler and
+    stopped every remaining file of the run (seen when the shared disk filled up).
+    """
+    try:
+        con.rollback()
+    except duckdb.TransactionException:
+        pass
 
 
 def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContext,
@@ -418,11 +548,11 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
         outcome.status = "loaded"
         return outcome
     except StructuralRejection as rejection:
-        con.rollback()
+        _roll_back(con)
         _reset_counts(outcome)
         return _reject(con, f, ctx, outcome, rejection)
     except Exception as error:  # a bug or an I/O error: roll back, record, carry on with other files
-        con.rollback()
+        _roll_back(con)
         _reset_counts(outcome)
         outcome.status, outcome.reason_code = "failed", "LOAD_FAILED"
         outcome.reason_detail = f"{type(error).__name__}: {error}"[:500]
@@ -434,33 +564,49 @@ def _will_load(f: InboxFile, ctx: IngestContext) -> bool:
     return f.contract is not None and not f.reason_code and bool(f.month) and f.month >= ctx.settings.first_month
 
 
+def to_read(con, f: InboxFile, ctx: IngestContext) -> str | None:
+    """The file's sha256 if it will be read by process_file (as the ledger stands now), else None:
+    not loadable, unreadable, or already loaded / a duplicate (then nothing is read)."""
+    if not _will_load(f, ctx):
+        return None
+    try:
+        sha = sha256_of(f.path)
+    except OSError:
+        return None
+    prior = ledger.previous_receipts(con, sha, f.feed, f.sender, _month_start(f.month).date())
+    reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
+    if prior and not reload_current and any(status != "failed" for _, status, _ in prior):
+        return None
+    return sha
+
+
 def prepare_files(con, files: list[InboxFile], ctx: IngestContext) -> dict:
+    """Read, type and check ahead the files of a window that the ledger says will be read (see
+    prepare_chunks); the writer's sequential path."""
+    items = []
+    for f in files:
+        sha = to_read(con, f, ctx)
+        if sha is not None:
+            items.append((f, sha))
+    return prepare_chunks(items, ctx)
+
+
+def prepare_chunks(items: list[tuple[InboxFile, str]], ctx: IngestContext) -> dict:
     """Read, type and check ahead the files of a window, all files of one contract and month at once.
 
     Casting (cast_many), great-expectations validation (one call per contract and month instead of
     one per file) and the code safety net are row-by-row, so running them once on the rows of many
     files and splitting the result back gives each file exactly what it would get alone; the fixed
     cost per pandas/GE call, which dominated small member files, is paid once per window.
-    Only caches are filled here: nothing is written, and a file that cannot be read (or is already in
-    the ledger) is left to process_file, which reads it and records what happens exactly as before.
-    Duplicate rows are still found per file, at load time.
+    Only caches are filled here: nothing is written (no database is needed: workers run this too),
+    and a file that cannot be read is left to process_file, which reads it and records what happens
+    exactly as before. Duplicate rows are still found per file, at load time.
     """
     prepared: dict = {}
     groups: dict[tuple, list[tuple]] = {}   # (contract, month, header) -> (item, position, chunk, contract)
-    for f in files:
-        if not _will_load(f, ctx):
-            continue
-        try:
-            sha = sha256_of(f.path)
-        except OSError:
-            continue
+    for f, sha in items:
         item = PreparedFile(sha)
         prepared[f.path] = item
-        month_date = _month_start(f.month).date()
-        prior = ledger.previous_receipts(con, sha, f.feed, f.sender, month_date)
-        reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
-        if prior and not reload_current and any(status != "failed" for _, status, _ in prior):
-            continue                   # already loaded or a duplicate: nothing will be read
         if ctx.mode != "distinct" or f.path.stat().st_size > PREPARE_MAX_FILE_BYTES:
             continue
         try:

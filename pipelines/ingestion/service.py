@@ -2,12 +2,16 @@
 
 `ingest_partition` is what each Dagster asset runs; `ingest_inbox` (used by `spro demo`) goes
 through Dagster too, one `ingest_month` run per month found in the inbox; `format_ledger_summary`
-prints the ledger in French.
+prints the ledger in French. `ingest_files` uses worker processes for the CPU-bound part when
+there is enough input (settings.ingest_workers, env SPRO_INGEST_WORKERS; see parallel.py); the
+calling process stays the only DuckDB writer. A script that ingests must guard its entry point with
+`if __name__ == "__main__":` (workers start with 'forkserver' and import the main module).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 import duckdb
@@ -17,7 +21,7 @@ from pipelines.ingestion import ledger
 from pipelines.ingestion.archive import archive_file, should_archive
 from pipelines.ingestion.contracts import load_contracts
 from pipelines.ingestion.inbox import InboxFile, scan_inbox
-from pipelines.ingestion.loader import FileOutcome, IngestContext, prepare_files, process_file
+from pipelines.ingestion.loader import FileOutcome, IngestContext, prepare_files, process_file, to_read
 from pipelines.ingestion.pseudonymise_at_door import load_key
 from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS
 from pipelines.ingestion.reports import write_report
@@ -49,6 +53,7 @@ def files_for(settings: Settings, asset: str | None = None, month: str | None = 
 
 
 CHECKPOINT_THRESHOLD = "1GB"
+WRITER_MEMORY_LIMIT = "500MB"
 
 
 def open_warehouse(settings: Settings, ctx: IngestContext) -> duckdb.DuckDBPyConnection:
@@ -61,6 +66,10 @@ def open_warehouse(settings: Settings, ctx: IngestContext) -> duckdb.DuckDBPyCon
     # a crash); the database file is checkpointed when the connection closes (or past 1 GB of WAL,
     # which also bounds the checkpoint's memory: a lower threshold measured a higher peak RSS).
     con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    # The committed rows wait in memory for that checkpoint: a memory limit lets DuckDB page them out
+    # (to its temp directory) rather than grow to ~1.6 GB on a region's two months; with the worker
+    # processes alongside, the machine's peak must stay under 2 GB.
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
     from pipelines.ingestion.common_model import TABLES
 
     ledger.ensure_schema(con, {t: ctx.contracts.personal_targets(t) for t in TABLES})
@@ -70,16 +79,28 @@ def open_warehouse(settings: Settings, ctx: IngestContext) -> duckdb.DuckDBPyCon
 # Files are read and judged ahead in windows of about this many bytes of input (bounded memory: the
 # typed chunks of one window are held until each file's own transaction has written them).
 PREPARE_WINDOW_BYTES = 32 << 20
+# With worker processes, windows are smaller (the two cores share the work more evenly; a worker's
+# memory is one window's), and the pool is only started when the files are worth its start-up
+# (a few seconds): a partition of a few member files is processed by the writer alone.
+PARALLEL_WINDOW_BYTES = 4 << 20
+PARALLEL_MIN_BYTES = 24 << 20
+# Windows submitted to the workers and not yet written, per worker: the workers keep busy while the
+# writer writes; the payloads wait on disk (spill files), not in memory.
+WINDOWS_AHEAD_PER_WORKER = 2
+
+
+def _size(f: InboxFile) -> int:
+    try:
+        return f.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def windows(files: list[InboxFile], budget: int = PREPARE_WINDOW_BYTES):
     """Consecutive runs of files (processing order kept) of at most `budget` bytes (or one file)."""
     window, size = [], 0
     for f in files:
-        try:
-            length = f.path.stat().st_size
-        except OSError:
-            length = 0
+        length = _size(f)
         if window and size + length > budget:
             yield window
             window, size = [], 0
@@ -89,20 +110,83 @@ def windows(files: list[InboxFile], budget: int = PREPARE_WINDOW_BYTES):
         yield window
 
 
+def worker_count(settings: Settings, files: list[InboxFile]) -> int:
+    """Worker processes for these files: settings.ingest_workers, 0 (the writer alone) below 2 or for
+    less than PARALLEL_MIN_BYTES of input."""
+    workers = settings.ingest_workers
+    if workers < 2 or sum(_size(f) for f in files) < PARALLEL_MIN_BYTES:
+        return 0
+    return workers
+
+
+# The last ingest_files call's worker figures (bench.py reports them).
+LAST_RUN = {"workers": 0, "worker_peak_rss_mb": 0.0, "peak_total_rss_mb": 0.0}
+
+
 def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext) -> list[FileOutcome]:
-    """Process files one by one (one transaction each) on one connection; one file's bad input or
-    failure never stops the others. Files are read and validated ahead by windows (prepare_files):
-    one great-expectations call per contract and month instead of one per file."""
+    """Process files one by one (one transaction each, in the given order) on one connection; one
+    file's bad input or failure never stops the others.
+
+    Files are read and validated ahead by windows: one great-expectations call per contract and month
+    instead of one per file. With workers (settings.ingest_workers, SPRO_INGEST_WORKERS), the windows
+    are prepared in worker processes (parallel.py) while this process writes; otherwise here
+    (prepare_files). Either way this process is the only DuckDB writer and decides everything the
+    ledger decides, so the tables are the same.
+    """
+    workers = worker_count(settings, files)
+    LAST_RUN.update(workers=workers, worker_peak_rss_mb=0.0, peak_total_rss_mb=0.0)
     outcomes = []
     con = open_warehouse(settings, ctx)
     try:
-        for window in windows(files):
-            prepared = prepare_files(con, window, ctx)
-            for f in window:
-                outcomes.append(_ingest_one(settings, con, f, ctx, prepared.pop(f.path, None)))
+        if workers:
+            _ingest_parallel(settings, con, files, ctx, workers, outcomes)
+        else:
+            for window in windows(files):
+                prepared = prepare_files(con, window, ctx)
+                for f in window:
+                    outcomes.append(_ingest_one(settings, con, f, ctx, prepared.pop(f.path, None)))
     finally:
         con.close()
     return outcomes
+
+
+def _ingest_parallel(settings: Settings, con, files: list[InboxFile], ctx: IngestContext, workers: int,
+                     outcomes: list[FileOutcome]) -> None:
+    """Windows prepared by the workers, a few ahead; written here in order as their results come."""
+    from collections import deque
+
+    from pipelines.ingestion.parallel import WorkerPool
+
+    pool = WorkerPool(workers, ctx, settings.warehouse_dir)
+    pending: deque = deque()
+    remaining = iter(windows(files, PARALLEL_WINDOW_BYTES))
+
+    def submit_next() -> None:
+        window = next(remaining, None)
+        if window is not None:
+            # The ledger as it stands: a file loaded by a window still in flight is prepared for
+            # nothing, and process_file then records it as a duplicate, as in the sequential path.
+            items = [(f, sha) for f in window if (sha := to_read(con, f, ctx)) is not None]
+            pending.append((window, pool.submit(items)))
+
+    try:
+        for _ in range(workers * WINDOWS_AHEAD_PER_WORKER):
+            submit_next()
+        while pending:
+            window, future = pending.popleft()
+            prepared = pool.result(future)
+            submit_next()
+            for f in window:
+                item = prepared.pop(f.path, None)
+                try:
+                    outcomes.append(_ingest_one(settings, con, f, ctx, item))
+                finally:
+                    if item is not None and item.spill is not None and os.path.exists(item.spill):
+                        os.unlink(item.spill)
+    finally:
+        pool.close()
+        LAST_RUN["worker_peak_rss_mb"] = round(pool.peak_rss_mb, 1)
+        LAST_RUN["peak_total_rss_mb"] = round(pool.peak_total_rss_mb, 1)
 
 
 def _ingest_one(settings: Settings, con, f: InboxFile, ctx: IngestContext, prepared) -> FileOutcome:

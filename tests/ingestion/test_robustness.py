@@ -123,6 +123,30 @@ def test_failure_half_way_leaves_the_partition_as_it_was_and_other_files_load(sm
         assert con.execute("select count(*) from raw.activity_acts where sender_code='CIO001'").fetchall()[0][0] > 0
 
 
+
+def test_a_transaction_duckdb_already_ended_fails_that_file_only(small_inbox, tmp_path, monkeypatch):
+    """A failed commit (full disk) leaves no transaction to roll back: the file is recorded as
+    failed and the next files still load."""
+    from pipelines.ingestion import loader
+
+    settings = use_warehouse(monkeypatch, tmp_path / "w", small_inbox)
+    original = loader._insert_frame
+
+    def ending_the_transaction(con, table, frame, columns):
+        original(con, table, frame, columns)
+        if table == "raw.activity_acts" and "CIO001" in _first_source_file(frame):
+            con.rollback()            # what DuckDB does itself when a commit cannot be written
+            raise duckdb.IOException("No space left on device (simulé)")
+
+    monkeypatch.setattr(loader, "_insert_frame", ending_the_transaction)
+    result = _activity(settings)
+    outcomes = {o.file_name: o for o in result.outcomes}
+    assert {name: o.status for name, o in outcomes.items()} == {FILES[0]: "loaded", FILES[1]: "failed", FILES[2]: "loaded"}
+    assert "No space left on device" in outcomes[FILES[1]].reason_detail
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(*) from raw.activity_acts where sender_code='CIO001'").fetchall()[0][0] == 0
+        assert con.execute("select count(*) from raw.activity_acts where sender_code='ML001'").fetchall()[0][0] > 0
+
 CRASH_SCRIPT = textwrap.dedent("""
     import os
     from pipelines.config import load_settings

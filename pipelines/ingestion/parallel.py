@@ -1,0 +1,156 @@
+"""The CPU-bound part of ingestion in worker processes; the calling process stays the only DuckDB writer.
+
+A worker takes a window of consecutive inbox files (service.windows) and, for each file the ledger
+said will be read, does everything that needs no database: read, cast, great-expectations
+validation (one call per contract and month of the window), duplicate rows, redaction, pseudonyms,
+comparison tokens, the Arrow tables to insert and the quarantine records (loader.chunk_payloads).
+It writes each file's chunk payloads to a spill file (loader.write_spill) and returns their paths:
+the writer reads them back one chunk at a time, so memory stays bounded whatever the file sizes.
+
+The writer (service.ingest_files) makes every ledger decision (already loaded, duplicate, version,
+rejection) at the file's turn, in the same order as the sequential path, and writes each file in one
+transaction, exactly as before; a prepared payload is only a cache of what it would compute itself.
+A file a worker could not prepare (bad input, any error, a crashed worker) is processed by the
+writer alone, which then reads it and records what happens exactly as in the sequential path.
+
+Workers start with the 'forkserver' method (the writer holds an open DuckDB connection: it is never
+forked); the server preloads this module, so each worker starts with pandas and GE imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import os
+import resource
+import tempfile
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pipelines.ingestion.inbox import InboxFile
+from pipelines.ingestion.loader import IngestContext, PreparedFile, chunk_payloads, prepare_chunks, write_spill
+
+log = logging.getLogger(__name__)
+
+_CONTEXT: IngestContext | None = None
+
+# A worker is replaced by a fresh one after this many windows: its resident size otherwise creeps up
+# window after window (~200 MB over a region's month), and the writer plus two workers must stay
+# under 2 GB. Not more often: a fresh worker re-warms GE and the pseudonym caches (a few seconds;
+# every 4 windows cost ~30 s on a region's two months).
+WINDOWS_PER_WORKER = 12
+
+
+# Rows per chunk in a worker (at most): a chunk's text, typed and payload copies are a worker's
+# working set. The tables do not depend on the chunking (duplicates are tracked across chunks, the
+# suites judge each row alone), only memory does.
+WORKER_CHUNK_ROWS = 50_000
+
+
+def _init_worker(ctx: IngestContext) -> None:
+    global _CONTEXT
+    _CONTEXT = dataclasses.replace(ctx, chunk_rows=min(ctx.chunk_rows, WORKER_CHUNK_ROWS))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _rss_mb(pid: int) -> float:
+    """Current resident size of a process (Linux /proc; 0 elsewhere or once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[dict, float]:
+    """(PreparedFile by path, with its spill file or nothing; this worker's peak RSS in MB)."""
+    ctx = _CONTEXT
+    prepared = prepare_chunks(items, ctx)
+    out = {}
+    for f, sha in items:
+        handle, spill = tempfile.mkstemp(prefix="payload-", suffix=".pickle", dir=spill_dir)
+        os.close(handle)
+        try:
+            write_spill(spill, chunk_payloads(f, ctx, sha, prepared.pop(f.path, None)))
+        except Exception:        # bad input or a bug: the writer processes the file alone, as before
+            os.unlink(spill)
+            out[f.path] = PreparedFile(sha)
+            continue
+        out[f.path] = PreparedFile(sha, spill=spill)
+    peak = peak_rss_mb()
+    _release_memory()
+    return out, peak
+
+
+def _release_memory() -> None:
+    """Give the freed heap back to the system between windows (glibc keeps it otherwise, and a
+    long-lived worker's resident size would creep up window after window)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # pragma: no cover - not glibc
+        pass
+
+
+class WorkerPool:
+    """A ProcessPoolExecutor of `workers` processes and the peak RSS they reported."""
+
+    def __init__(self, workers: int, ctx: IngestContext, spill_parent: Path):
+        spill_parent.mkdir(parents=True, exist_ok=True)
+        self.spill_dir = tempfile.mkdtemp(prefix=".ingest-spill-", dir=spill_parent)
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload([__name__])
+        self.executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(ctx,),
+                                            max_tasks_per_child=WINDOWS_PER_WORKER)
+        self.workers = workers
+        self.peak_rss_mb = 0.0           # the largest peak a worker reported
+        self.peak_total_rss_mb = 0.0     # the largest sum, sampled, of this process's and the workers' RSS
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, name="ingest-rss-sampler", daemon=True)
+        self._sampler.start()
+
+    def _sample(self, every: float = 0.2) -> None:
+        """Sum the resident sizes of this process and of the live workers, keep the maximum."""
+        while not self._stop.wait(every):
+            pids = [os.getpid(), *list(getattr(self.executor, "_processes", None) or {})]
+            total = sum(_rss_mb(pid) for pid in pids)
+            self.peak_total_rss_mb = max(self.peak_total_rss_mb, total)
+
+    def submit(self, items: list[tuple[InboxFile, str]]):
+        """A future of prepare_window, or None if the pool is broken (the writer then does the work)."""
+        if not items:
+            return None
+        try:
+            return self.executor.submit(prepare_window, items, self.spill_dir)
+        except Exception:                # pragma: no cover - a broken pool: sequential from here
+            log.exception("ingestion worker pool unavailable; files are processed by the writer")
+            return None
+
+    def result(self, future) -> dict:
+        if future is None:
+            return {}
+        try:
+            prepared, peak = future.result()
+        except Exception:                # a worker died or could not pickle: the writer does the work
+            log.exception("an ingestion worker failed; its files are processed by the writer")
+            return {}
+        self.peak_rss_mb = max(self.peak_rss_mb, peak)
+        return prepared
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self._stop.set()
+        self._sampler.join()
+        import shutil
+
+        shutil.rmtree(self.spill_dir, ignore_errors=True)
