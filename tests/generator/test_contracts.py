@@ -133,18 +133,25 @@ def test_file_level_defects_break_the_file_as_recorded(tiny_run):
         assert header != [c["source"] for c in contract["columns"]]
 
 
-def test_wrong_encoding_is_recorded_only_where_the_bytes_differ(tmp_path):
+@pytest.fixture(scope="module")
+def defect_heavy_month(tmp_path_factory):
+    """One small month at twenty times the defect rates: many file-level defects and re-sends."""
+    from sources.generator.config import GeneratorConfig
+    from sources.generator.generate import generate
+
+    root = tmp_path_factory.mktemp("defect-heavy")
+    inbox, truth = root / "inbox", root / "truth"
+    generate(GeneratorConfig(scale="small", seed=11, start="2025-01", months=1, defect_rate=20), inbox, truth)
+    return (inbox, pd.read_csv(truth / "files.csv", dtype=str, keep_default_na=False),
+            pd.read_csv(truth / "defects.csv", dtype=str, keep_default_na=False))
+
+
+def test_wrong_encoding_is_recorded_only_where_the_bytes_differ(defect_heavy_month):
     """A file of pure ASCII is the same bytes in UTF-8 and CP1252: no reader can see a wrong
     encoding there, so the truth must not list one (a region run listed one on a codes-only
     aggregate export, and the ingestion check counted it as a missed defect). High defect rates
     on one small month give many wrongly encoded files, ASCII-only ones among them."""
-    from sources.generator.config import GeneratorConfig
-    from sources.generator.generate import generate
-
-    inbox, truth = tmp_path / "inbox", tmp_path / "truth"
-    generate(GeneratorConfig(scale="small", seed=11, start="2025-01", months=1, defect_rate=20), inbox, truth)
-    files = pd.read_csv(truth / "files.csv", dtype=str, keep_default_na=False)
-    defects = pd.read_csv(truth / "defects.csv", dtype=str, keep_default_na=False)
+    inbox, files, defects = defect_heavy_month
     recorded = set(defects.loc[defects["kind"] == "wrong_encoding", "file"])
     assert len(recorded) >= 5
     for name in recorded:
@@ -155,3 +162,17 @@ def test_wrong_encoding_is_recorded_only_where_the_bytes_differ(tmp_path):
                     and load_contract(contracts[name])["file"]["encoding"] == "cp1252"
                     and (inbox / name).read_bytes().isascii() and (inbox / name).stat().st_size > 0]
     assert ascii_cp1252, "no ASCII-only CP1252 file: the case this test is about did not occur"
+
+
+
+def test_a_corrected_file_differs_from_the_one_it_replaces(defect_heavy_month):
+    """A re-send that kept every defect was the same bytes: ingestion loads it as a duplicate of
+    the first, so the defects the truth listed for it again could never be caught under its name."""
+    inbox, files, defects = defect_heavy_month
+    resent = files[files["supersedes"] != ""]
+    assert len(resent) >= 5
+    sha = files.set_index("path")["sha256"]
+    with_defects = set(defects["file"])
+    for row in resent.itertuples(index=False):
+        if row.supersedes in with_defects:
+            assert row.sha256 != sha[row.supersedes], row.path
