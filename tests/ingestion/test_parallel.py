@@ -60,10 +60,18 @@ def _run(monkeypatch, root, inbox, workers: int):
 
 
 def test_workers_load_exactly_what_the_writer_alone_loads(tiny_region, tmp_path, monkeypatch, force_parallel):
+    from pipelines.ingestion import loader
+
     monkeypatch.setenv("SPRO_PSEUDONYM_KEY", FIXED_KEY)
     inbox = _inbox_with_repeats(tiny_region, tmp_path)
     alone, alone_runs = _run(monkeypatch, tmp_path / "alone", inbox, workers=0)
+    # Count the files the writer took from a worker's spill file: a worker that failed on every file
+    # would leave the writer to do the work alone, with the very same tables.
+    read_spill, spilled = loader.read_spill, []
+    monkeypatch.setattr(loader, "read_spill", lambda path: (spilled.append(path), read_spill(path))[1])
     parallel, parallel_runs = _run(monkeypatch, tmp_path / "parallel", inbox, workers=2)
+    loaded = sum(status == "loaded" for _, outcomes in parallel_runs for _, status, *_ in outcomes)
+    assert loaded > 0 and len(spilled) >= loaded
 
     assert all(stats["workers"] == 0 for stats, _ in alone_runs)
     # the real parallel path ran: two workers, which reported their memory
