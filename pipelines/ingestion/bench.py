@@ -10,7 +10,6 @@ the sampled peak of their sum, and the sum of the peaks (an upper bound).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import tempfile
 import time
@@ -18,9 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+from pipelines.ingestion.parallel import peak_rss_mb
 
 
 def bare_read(files) -> tuple[float, int]:
@@ -73,7 +70,7 @@ def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
         settings = load_settings()
         files = files_for(settings)
         bare_seconds, bare_rows = bare_read(files)
-        rss_before = _peak_rss_mb()
+        rss_before = peak_rss_mb()
         start = time.perf_counter()
         ctx = make_context(settings)
         outcomes = ingest_files(settings, files, ctx)
@@ -87,14 +84,14 @@ def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
             "bare_seconds": round(bare_seconds, 2),
             "ingest_seconds": round(ingest_seconds, 2),
             "ratio": round(ingest_seconds / bare_seconds, 1) if bare_seconds else None,
-            "peak_rss_mb": round(_peak_rss_mb(), 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
             "peak_rss_mb_before_ingestion": round(rss_before, 1),
             "workers": LAST_RUN["workers"],
             "worker_peak_rss_mb": LAST_RUN["worker_peak_rss_mb"],
             # sampled every 0.2 s: the writer's and the workers' resident sizes summed (0 without workers)
             "peak_rss_mb_writer_plus_workers": LAST_RUN["peak_total_rss_mb"],
             # the sum of the processes' own peaks (an upper bound: they need not coincide)
-            "peak_rss_mb_bound": round(_peak_rss_mb() + LAST_RUN["workers"] * LAST_RUN["worker_peak_rss_mb"], 1),
+            "peak_rss_mb_bound": round(peak_rss_mb() + LAST_RUN["workers"] * LAST_RUN["worker_peak_rss_mb"], 1),
             "target": "ratio <= 3 and peak memory (writer + workers) < 2048 MB",
         }
     finally:

@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 _CONTEXT: IngestContext | None = None
 
 # A worker is replaced by a fresh one after this many windows: its resident size otherwise creeps up
-# window after window (~200 MB over a region's month), and the writer plus two workers must stay
-# under 2 GB. Not more often: a fresh worker re-warms GE and the pseudonym caches (a few seconds;
-# every 4 windows cost ~30 s on a region's two months).
+# window after window (~200 MB over a region's month; neither smaller pseudonym caches nor
+# gc + malloc_trim between windows changed that), and the writer plus two workers must stay under
+# 2 GB. Not more often: a fresh worker re-warms GE and the pseudonym caches (a few seconds; every 4
+# windows cost ~30 s on a region's two months).
 WINDOWS_PER_WORKER = 12
 
 
@@ -55,6 +56,7 @@ def _init_worker(ctx: IngestContext) -> None:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident size so far, in MB (Linux reports ru_maxrss in KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -82,22 +84,7 @@ def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[
             out[f.path] = PreparedFile(sha)
             continue
         out[f.path] = PreparedFile(sha, spill=spill)
-    peak = peak_rss_mb()
-    _release_memory()
-    return out, peak
-
-
-def _release_memory() -> None:
-    """Give the freed heap back to the system between windows (glibc keeps it otherwise, and a
-    long-lived worker's resident size would creep up window after window)."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):   # pragma: no cover - not glibc
-        pass
+    return out, peak_rss_mb()
 
 
 class WorkerPool:
