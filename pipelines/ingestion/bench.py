@@ -56,6 +56,9 @@ def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
     """Time the full ingestion of the inbox `year_dir` in a throw-away warehouse, and the bare read.
 
     Returns seconds, the ratio ingestion / bare read, rows, and the peak resident memory (MB).
+    `year_dir` itself is left as it was: ingestion moves nominative files (RIO, PSAD) out of its
+    inbox into the restricted archive, so it reads a copy; the steps of `make bench` that follow
+    (dbt, linkage) need every generated file.
     """
     from pipelines.config import load_settings
     from pipelines.ingestion.service import LAST_RUN, files_for, ingest_files, make_context
@@ -64,7 +67,9 @@ def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
     warehouse = Path(tempfile.mkdtemp(prefix="spro-bench-"))
     saved = {k: os.environ.get(k) for k in ("SPRO_WAREHOUSE_DIR", "SPRO_INBOX_DIR", "SPRO_DUCKDB_PATH")}
     os.environ["SPRO_WAREHOUSE_DIR"] = str(warehouse)
-    os.environ["SPRO_INBOX_DIR"] = str(year_dir)
+    inbox = warehouse / "inbox"
+    shutil.copytree(year_dir, inbox)
+    os.environ["SPRO_INBOX_DIR"] = str(inbox)
     os.environ.pop("SPRO_DUCKDB_PATH", None)
     try:
         settings = load_settings()
