@@ -231,7 +231,8 @@ def _step_history(workdir: Path, base: str, years: str) -> dict:
 
 
 def _step_dbt_history(workdir: Path, mode: str, month: str = "") -> dict:
-    """One dbt build of the warehouse of SPRO_DUCKDB_PATH: `full` (--full-refresh) or `month`."""
+    """dbt on the warehouse of SPRO_DUCKDB_PATH: `full`, every month built from scratch the way a
+    backfill of all months does it, or `month`, the held-back month on top."""
     import dagster_dbt
 
     from pipelines.config import load_settings
@@ -240,16 +241,28 @@ def _step_dbt_history(workdir: Path, mode: str, month: str = "") -> dict:
     settings = load_settings()
     project = build_dbt_project(settings)
     prepare_manifest(project)
+    import duckdb
+
+    from pipelines.dbt.windows import MONTHLY_MODELS, yearly_windows
+
     if mode == "month":
         month = restore_held_month(settings.duckdb_path)
-        args = ["build", "--vars", json.dumps({"min_month": month, "max_month": month})]
+        invocations = [["build", "--vars", json.dumps({"min_month": month, "max_month": month})]]
     else:
-        args = ["build", "--full-refresh"]
+        # As the two dbt assets of a Dagster backfill of every month do it (pipelines/dbt/assets.py):
+        # the whole-history models, then the monthly ones one calendar year per invocation.
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            first, last = con.execute("select min(period_month), max(period_month) from raw.activity_acts").fetchone()
+        *earlier, final = yearly_windows(str(first), str(last))
+        monthly = ["--select", MONTHLY_MODELS]
+        invocations = [["build", "--full-refresh", "--exclude", MONTHLY_MODELS]]
+        invocations += [["run", *monthly, "--vars", json.dumps(w)] for w in earlier]
+        invocations += [["build", *monthly, "--vars", json.dumps(final)]]
     dbt = dagster_dbt.DbtCliResource(project_dir=project)
     started = time.perf_counter()
-    dbt.cli(args, target_path=settings.warehouse_dir / "dbt_target", raise_on_error=True).wait()
+    for args in invocations:
+        dbt.cli(args, target_path=settings.warehouse_dir / "dbt_target", raise_on_error=True).wait()
     seconds = time.perf_counter() - started
-    import duckdb
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         acts = con.execute("select count(*) from marts.fct_service_acts").fetchone()[0]

@@ -2,8 +2,11 @@
 
     The partitioned @dbt_assets (pipelines/dbt/assets.py) passes the partition window as
     --vars '{min_month: YYYY-MM-01, max_month: YYYY-MM-01}' (both inclusive month starts). An
-    incremental run then rebuilds the months [min_month - lookback, max_month] and only them;
-    the first run, a --full-refresh and a run without the vars rebuild the whole history.
+    incremental run then rebuilds the months [min_month - lookback, max_month] and only them. A
+    run without the vars (a plain `dbt build`, with or without --full-refresh) builds the whole
+    history. The window holds on a model's first build too: a history is built window after
+    window (pipelines/dbt/windows.py: one calendar year per dbt invocation), each one reading and
+    aggregating one year, so that time grows with the years and memory stays one year's.
 
     Three kinds of incremental models:
     - by month (spro_incremental_config('period_month')): the facts, one month column;
@@ -37,9 +40,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- True when this run only rebuilds a window of months. -#}
+{#- True when this run only (re)builds a window of months: an incremental model (a table rebuilt
+    whole, e.g. on Spark, ignores the window) given the window's vars, whether its table exists yet
+    or not. -#}
 {% macro spro_is_month_window() -%}
-    {{ return(is_incremental() and var('min_month', none) is not none) }}
+    {{ return(var('min_month', none) is not none and config.get('materialized') == 'incremental') }}
 {%- endmacro %}
 
 {#- First month rebuilt: the partition's first month, moved back by lookback_days and truncated to

@@ -5,9 +5,10 @@ Two @dbt_assets over the same manifest, so that no job has a cycle between them:
   (everything that is neither incremental nor downstream of an incremental model);
 - spro_dbt_monthly_models: the incremental models (config.materialized:incremental) and
   everything downstream of them, up to the indicator tables, one Dagster month partition each.
-  A run of one or several partitions is ONE dbt invocation with --vars {min_month, max_month} =
-  the run's partition window (first and last month starts), so a backfill of many months pays
-  dbt's start-up once. Each model rebuilds what depends on those months: the facts their months
+  A run of one or several partitions is one dbt invocation per calendar year of the run's
+  partition window, with --vars {min_month, max_month} = that year's part of the window (first and
+  last month starts; windows.py says why a year): a backfill of ten years pays dbt's start-up ten
+  times, not 120, and each invocation one year's memory. Each model rebuilds what depends on those months: the facts their months
   (and the 90-day look-back of the redirections), the person summaries the people seen in them,
   the indicator tables the periods (months, years, campaigns) they fall in. The few downstream
   models that stay tables (PSAD journeys) are small and rebuilt whole in the same invocation.
@@ -15,46 +16,44 @@ Two @dbt_assets over the same manifest, so that no job has a cycle between them:
 
 
 import json
-from datetime import timedelta
-
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.dbt.project import prepare_manifest, spro_dbt_project
+from pipelines.dbt.windows import MONTHLY_MODELS, month_window_vars, yearly_windows
 from pipelines.ingestion.partitions import monthly_partitions
 
 # Dagster loads the manifest at import: parse the project first when it changed (no-op otherwise).
 prepare_manifest(spro_dbt_project)
 
-DOWNSTREAM_OF_INCREMENTAL = "config.materialized:incremental+"
 MONTHLY_PARTITIONS = monthly_partitions()
 
 
 @dbt_assets(
     manifest=spro_dbt_project.manifest_path,
     project=spro_dbt_project,
-    exclude=DOWNSTREAM_OF_INCREMENTAL,
+    exclude=MONTHLY_MODELS,
 )
 def spro_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """Reference data (seeds), staging and the models upstream of the monthly ones, with their tests."""
     yield from dbt.cli(["build"], context=context).stream()
 
 
-def month_window_vars(start, end) -> dict[str, str]:
-    """dbt vars for a partition time window [start, end): inclusive first and last month starts."""
-    last = (end - timedelta(days=1)).replace(day=1)
-    return {"min_month": start.strftime("%Y-%m-01"), "max_month": last.strftime("%Y-%m-01")}
-
-
 @dbt_assets(
     manifest=spro_dbt_project.manifest_path,
     project=spro_dbt_project,
-    select=DOWNSTREAM_OF_INCREMENTAL,
+    select=MONTHLY_MODELS,
     partitions_def=MONTHLY_PARTITIONS,
     name="spro_dbt_monthly_models",
 )
 def spro_dbt_monthly_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """The monthly incremental models and their dependants for the run's month(s), with their tests."""
     window = context.partition_time_window
-    dbt_vars = month_window_vars(window.start, window.end)
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    whole = month_window_vars(window.start, window.end)
+    *earlier, last = yearly_windows(whole["min_month"], whole["max_month"])
+    for dbt_vars in earlier:
+        # The years before the last: models only. Their tests run once, on the final tables, in the
+        # last year's build, whose events are the run's asset materialisations and checks.
+        context.log.info("dbt run %s..%s", dbt_vars["min_month"], dbt_vars["max_month"])
+        dbt.cli(["run", "--vars", json.dumps(dbt_vars)], context=context).wait()
+    yield from dbt.cli(["build", "--vars", json.dumps(last)], context=context).stream()

@@ -88,7 +88,7 @@ def test_incremental_equals_full_build(built_fixture, incremental_copy):
 
 
 def test_month_window_vars_of_a_partition_range():
-    from pipelines.dbt.assets import month_window_vars
+    from pipelines.dbt.windows import month_window_vars
 
     assert month_window_vars(datetime(2025, 3, 1), datetime(2025, 6, 1)) == {
         "min_month": "2025-03-01", "max_month": "2025-05-01"}
@@ -140,15 +140,63 @@ def built_month_by_month(tmp_path_factory):
     return path
 
 
-def test_month_by_month_equals_full_refresh(built_fixture, built_month_by_month):
-    """Every indicator table, and every incremental table, equals a full build of the same data."""
-    full = duckdb.connect(str(built_fixture), read_only=True)
-    monthly = duckdb.connect(str(built_month_by_month), read_only=True)
-    incremental = {f"{schema}.{name}" for schema, name in full.execute(
+def _assert_same_built_tables(expected_path, actual_path) -> None:
+    """Every indicator, mart and intermediate table of actual_path equals expected_path's."""
+    full = duckdb.connect(str(expected_path), read_only=True)
+    other = duckdb.connect(str(actual_path), read_only=True)
+    tables = {f"{schema}.{name}" for schema, name in full.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_schema in ('indicators', 'marts', 'intermediate') and table_type = 'BASE TABLE'").fetchall()}
-    assert {"indicators.ind_suivi", "indicators.ind_performance_totals", "marts.fct_person_paths"} <= incremental
-    for table in sorted(incremental):
-        assert _comparable(monthly, table) == _comparable(full, table), table
+    assert {"indicators.ind_suivi", "indicators.ind_performance_totals", "marts.fct_person_paths"} <= tables
+    for table in sorted(tables):
+        assert _comparable(other, table) == _comparable(full, table), table
     full.close()
-    monthly.close()
+    other.close()
+
+
+def test_month_by_month_equals_full_refresh(built_fixture, built_month_by_month):
+    """Every indicator table, and every incremental table, equals a full build of the same data."""
+    _assert_same_built_tables(built_fixture, built_month_by_month)
+
+
+@pytest.fixture(scope="module")
+def built_window_by_window(tmp_path_factory):
+    """Every month loaded from the start, the monthly models built from nothing one window after the
+    other, as a backfill of many years does it (one calendar year per dbt invocation; two windows of
+    the fixture's five months here). Returns the warehouse and the months built by the first window."""
+    from pipelines.dbt.windows import MONTHLY_MODELS
+
+    workdir = tmp_path_factory.mktemp("window_by_window")
+    path = fixture_warehouse(workdir)
+    run_dbt(workdir, "build", "--exclude", MONTHLY_MODELS)
+    run_dbt(workdir, "run", "--select", MONTHLY_MODELS,
+            "--vars", json.dumps({"min_month": "2025-01-01", "max_month": "2025-02-01"}))
+    with duckdb.connect(str(path), read_only=True) as con:
+        first_months = [str(m) for (m,) in con.execute(
+            "select distinct period_month from marts.fct_service_acts order by 1").fetchall()]
+    run_dbt(workdir, "build", "--select", MONTHLY_MODELS,
+            "--vars", json.dumps({"min_month": "2025-03-01", "max_month": "2025-05-01"}))
+    return path, first_months
+
+
+def test_a_first_build_with_a_window_builds_that_window_only(built_window_by_window):
+    """The first window of a backfill reads and aggregates its own months, not the whole history
+    (which made a ten-year backfill one query over ten years)."""
+    _, first_months = built_window_by_window
+    assert first_months == ["2025-01-01", "2025-02-01"]
+
+
+def test_window_by_window_equals_full_refresh(built_fixture, built_window_by_window):
+    _assert_same_built_tables(built_fixture, built_window_by_window[0])
+
+
+def test_yearly_windows_cut_a_backfill_at_calendar_years():
+    from pipelines.dbt.windows import yearly_windows
+
+    assert yearly_windows("2024-11-01", "2026-02-01") == [
+        {"min_month": "2024-11-01", "max_month": "2024-12-01"},
+        {"min_month": "2025-01-01", "max_month": "2025-12-01"},
+        {"min_month": "2026-01-01", "max_month": "2026-02-01"}]
+    assert yearly_windows("2025-03-01", "2025-03-01") == [{"min_month": "2025-03-01", "max_month": "2025-03-01"}]
+    with pytest.raises(ValueError, match="fenêtre de mois vide"):
+        yearly_windows("2025-04-01", "2025-03-01")
