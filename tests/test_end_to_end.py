@@ -298,3 +298,33 @@ def test_member_reports_hold_no_direct_identifier(run):
     reports = sorted(run["settings"].reports_dir.rglob("*.json"))
     assert len(reports) > 50
     assert scan_files(reports) == []
+
+
+def _indicator_rows(settings) -> list[tuple]:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        rows = con.execute("select * from indicators.ind_suivi_totals").fetchall()
+    return sorted((tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows), key=repr)
+
+
+def test_a_backfill_across_years_runs_one_dbt_invocation_per_year(run):
+    """The monthly dbt asset over December 2024 to the demo's last month, through Dagster: December
+    2024 is dbt-run on its own (its year), then 2025 is built; the same data give the same indicators."""
+    from dagster import materialize
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.dbt.assets import spro_dbt_monthly_models
+    from pipelines.dbt.project import spro_dbt_project
+    from pipelines.runner import dagster_instance, partition_range_tags
+
+    settings = run["settings"]
+    before = _indicator_rows(settings)
+    instance = dagster_instance(settings)
+    result = materialize([spro_dbt_monthly_models], instance=instance,
+                         resources={"dbt": DbtCliResource(project_dir=spro_dbt_project)},
+                         tags=partition_range_tags("2024-12", run["months"][-1]))
+    assert result.success
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert any("dbt run 2024-12-01..2024-12-01" in message for message in messages)
+    assert not any("dbt run 2025-" in message for message in messages), "the last year is built, not run"
+    assert len(before) > 100
+    assert _indicator_rows(settings) == before
