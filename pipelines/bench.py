@@ -243,7 +243,7 @@ def _step_dbt_history(workdir: Path, mode: str, month: str = "") -> dict:
     prepare_manifest(project)
     import duckdb
 
-    from pipelines.dbt.windows import MONTHLY_MODELS, yearly_windows
+    from pipelines.dbt.windows import MONTHLY_MODELS, window_commands
 
     if mode == "month":
         month = restore_held_month(settings.duckdb_path)
@@ -253,11 +253,8 @@ def _step_dbt_history(workdir: Path, mode: str, month: str = "") -> dict:
         # the whole-history models, then the monthly ones one calendar year per invocation.
         with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
             first, last = con.execute("select min(period_month), max(period_month) from raw.activity_acts").fetchone()
-        *earlier, final = yearly_windows(str(first), str(last))
-        monthly = ["--select", MONTHLY_MODELS]
-        invocations = [["build", "--full-refresh", "--exclude", MONTHLY_MODELS]]
-        invocations += [["run", *monthly, "--vars", json.dumps(w)] for w in earlier]
-        invocations += [["build", *monthly, "--vars", json.dumps(final)]]
+        invocations = [["build", "--full-refresh", "--exclude", MONTHLY_MODELS],
+                       *window_commands(str(first), str(last), ("--select", MONTHLY_MODELS))]
     dbt = dagster_dbt.DbtCliResource(project_dir=project)
     started = time.perf_counter()
     for args in invocations:

@@ -15,12 +15,11 @@ Two @dbt_assets over the same manifest, so that no job has a cycle between them:
 """
 
 
-import json
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.dbt.project import prepare_manifest, spro_dbt_project
-from pipelines.dbt.windows import MONTHLY_MODELS, month_window_vars, yearly_windows
+from pipelines.dbt.windows import MONTHLY_MODELS, month_window_vars, window_commands
 from pipelines.ingestion.partitions import monthly_partitions
 
 # Dagster loads the manifest at import: parse the project first when it changed (no-op otherwise).
@@ -48,12 +47,9 @@ def spro_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
 )
 def spro_dbt_monthly_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """The monthly incremental models and their dependants for the run's month(s), with their tests."""
-    window = context.partition_time_window
-    whole = month_window_vars(window.start, window.end)
-    *earlier, last = yearly_windows(whole["min_month"], whole["max_month"])
-    for dbt_vars in earlier:
-        # The years before the last: models only. Their tests run once, on the final tables, in the
-        # last year's build, whose events are the run's asset materialisations and checks.
-        context.log.info("dbt run %s..%s", dbt_vars["min_month"], dbt_vars["max_month"])
-        dbt.cli(["run", "--vars", json.dumps(dbt_vars)], context=context).wait()
-    yield from dbt.cli(["build", "--vars", json.dumps(last)], context=context).stream()
+    window = month_window_vars(context.partition_time_window.start, context.partition_time_window.end)
+    *earlier, last = window_commands(window["min_month"], window["max_month"])
+    for command in earlier:
+        context.log.info("dbt %s", " ".join(command))
+        dbt.cli(command, context=context).wait()
+    yield from dbt.cli(last, context=context).stream()

@@ -12,6 +12,7 @@ pay for each year twelve times.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 # The dbt selection of the monthly models: the incremental ones and everything downstream of them
@@ -46,3 +47,12 @@ def yearly_windows(min_month, max_month) -> list[dict[str, str]]:
         end = min(last, date(year, 12, 1))
         windows.append({"min_month": start.isoformat(), "max_month": end.isoformat()})
     return windows
+
+
+def window_commands(min_month, max_month, selection: tuple[str, ...] = ()) -> list[list[str]]:
+    """The dbt commands that build the months [min_month, max_month], one calendar year each: the
+    years before the last are `run` (models only), the last is `build`, whose tests run once, on the
+    final tables (a Dagster run streams only that one: its events are the run's materialisations)."""
+    *earlier, last = yearly_windows(min_month, max_month)
+    commands = [["run", *selection, "--vars", json.dumps(window)] for window in earlier]
+    return commands + [["build", *selection, "--vars", json.dumps(last)]]

@@ -200,3 +200,12 @@ def test_yearly_windows_cut_a_backfill_at_calendar_years():
     assert yearly_windows("2025-03-01", "2025-03-01") == [{"min_month": "2025-03-01", "max_month": "2025-03-01"}]
     with pytest.raises(ValueError, match="fenêtre de mois vide"):
         yearly_windows("2025-04-01", "2025-03-01")
+
+
+def test_window_commands_run_the_years_before_the_last_and_build_the_last():
+    from pipelines.dbt.windows import window_commands
+
+    commands = window_commands("2024-11-01", "2025-02-01", ("--select", "x+"))
+    assert [command[:3] for command in commands] == [["run", "--select", "x+"], ["build", "--select", "x+"]]
+    assert [json.loads(command[-1]) for command in commands] == [
+        {"min_month": "2024-11-01", "max_month": "2024-12-01"}, {"min_month": "2025-01-01", "max_month": "2025-02-01"}]
