@@ -7,7 +7,7 @@ with
 
 events as (
     select * from {{ ref('stg_lorfolio__events') }}
-    where {{ spro_month_filter(spro_month_start('event_date')) }}
+    where {{ spro_month_filter(spro_month_start('event_date'), relinked=false) }}
 ),
 
 final as (

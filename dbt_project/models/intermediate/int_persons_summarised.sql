@@ -3,6 +3,7 @@
     Incremental by person: a monthly run rebuilds the people seen in its months, from their whole
     history (an act of this month can add a member, a first advice, a later last contact). -#}
 {{ config(**spro_incremental_by_key_config('person_key')) }}
+{{ config(pre_hook="{{ spro_delete_relinked_persons() }}") }}
 
 with
 

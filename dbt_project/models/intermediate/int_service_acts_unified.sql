@@ -3,6 +3,9 @@
     send monthly aggregates (acts_count and people_count as declared, no person).
     Monthly incremental on period_month: a partition run rebuilds its months only. -#}
 {{ config(**spro_incremental_config('period_month')) }}
+{#- A month run also rebuilds the months whose person keys the linkage changed (spro_month_filter). #}
+-- depends_on: {{ ref('int_person_keys_relinked') }}
+
 
 with
 

@@ -5,7 +5,7 @@ with
 
 account_months as (
     select * from {{ ref('int_lorfolio_account_months') }}
-    where {{ spro_month_filter('activity_month') }}
+    where {{ spro_month_filter('activity_month', relinked=false) }}
 ),
 
 bassins as (

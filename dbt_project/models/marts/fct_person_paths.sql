@@ -2,6 +2,7 @@
     delay between them, and how many members and networks saw them. Incremental by person, like
     int_persons_summarised: a monthly run replaces the rows of the people seen in its months. -#}
 {{ config(**spro_incremental_by_key_config('person_key')) }}
+{{ config(pre_hook="{{ spro_delete_relinked_persons() }}") }}
 -- depends_on: {{ ref('int_service_acts_unified') }}
 
 with
