@@ -175,8 +175,9 @@
     linkage merged away has no row left to replace it; one that still has rows is rebuilt). -#}
 {% macro spro_delete_relinked_persons() -%}
     {%- if execute and is_incremental() and spro_relinked_months() -%}
+        {%- set relinked = spro_built_relation('int_person_keys_relinked') -%}
         delete from {{ this }}
-        where person_key in (select stale_person_key from {{ spro_built_relation('int_person_keys_relinked') }})
+        where person_key in (select stale_person_key from {{ relinked }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -45,13 +45,11 @@ final as (
 )
 {%- else %}
 
-{#- Nothing built yet: nothing stale (the references above keep the lineage). -#}
+{#- Nothing built yet: nothing stale (the refs above keep the lineage). -#}
 final as (
     select
         cast(null as date) as period_month,
         cast(null as {{ dbt.type_string() }}) as stale_person_key
-    from changes
-    cross join links
     where 1 = 0
 )
 {%- endif %}
