@@ -45,6 +45,27 @@ def _pad(series: pd.Series, width: int) -> pd.Series:
     return series.mask(short, series.str.zfill(width))
 
 
+def _map_codes(value: pd.Series, mapping: dict) -> pd.Series:
+    """Member codes onto the common model's codes; an unknown code is kept as "?<code>".
+
+    A code that differs only by case or surrounding spaces is the same code. Looked up once per
+    distinct value (a column holds a handful of codes): Series.map converted every row to a Python
+    string first, which cost more than the rest of the casting.
+    """
+    codes, uniques = pd.factorize(value, use_na_sentinel=True)
+    folded = None
+    mapped = []
+    for raw in uniques.tolist():
+        code = mapping.get(raw)
+        if code is None:     # second chance: case and spaces folded
+            if folded is None:
+                folded = {k.strip().casefold(): v for k, v in mapping.items()}
+            code = folded.get(raw.casefold())
+        mapped.append(UNMAPPED_PREFIX + raw if code is None else code)
+    values = np.array(mapped + [None], dtype=object)[codes]     # code -1 (missing) -> the trailing None
+    return pd.Series(values, index=value.index, dtype="string")
+
+
 def cast_column(text: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series | None, str | None]:
     """(typed values, mask of rows that failed to cast, reason code of that failure)."""
     value = _blank_to_na(text)
@@ -56,19 +77,7 @@ def cast_column(text: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series
             value = value.str.upper()
         return value, None, None
     if spec.type == "code":
-        mapping = spec.codes or {}
-        mapped = value.map(mapping)
-        unmapped = present & mapped.isna()
-        # second chance: a code that differs only by case or surrounding spaces is the same code
-        if unmapped.any():
-            folded = {k.strip().casefold(): v for k, v in mapping.items()}
-            retry = value[unmapped].str.casefold().map(folded)
-            mapped = mapped.astype("object")
-            mapped[unmapped] = retry
-            unmapped = present & mapped.isna()
-        mapped = mapped.astype("object")
-        mapped[unmapped] = UNMAPPED_PREFIX + value[unmapped].astype(str)
-        return pd.Series(mapped, index=text.index, dtype="string"), None, None
+        return _map_codes(value, spec.codes or {}), None, None
     if spec.type in ("date", "datetime"):
         parsed = pd.to_datetime(value, format=spec.date_format, errors="coerce")
         if spec.type == "date":

@@ -91,18 +91,23 @@ def _token_column_type(column: str) -> str:
 
 def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]) -> None:
     """Create ops.identity_tokens; add token columns a newer pseudonymize.py produces to an existing
-    table (e.g. the typo-tolerant list columns), so that older warehouses keep loading."""
+    table (e.g. the typo-tolerant list columns), so that older warehouses keep loading.
+
+    One row per distinct identity of a loaded chunk: source_row is the first raw row carrying it and
+    row_count the number of raw rows that carry it (the linkage weighs token combinations by it)."""
     columns = ", ".join(f'"{c}" {_token_column_type(c)}' for c in token_columns)
     con.execute(
         "create table if not exists ops.identity_tokens (table_name VARCHAR, source_file VARCHAR, "
         "file_sha256 VARCHAR, sender_code VARCHAR, period_month DATE, source_row BIGINT, "
-        f"person_pseudo VARCHAR, ine_pseudo VARCHAR, {columns})"
+        f"person_pseudo VARCHAR, ine_pseudo VARCHAR, row_count INTEGER, {columns})"
     )
     existing = {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema='ops' and table_name='identity_tokens'"
     ).fetchall()}
     if "ine_pseudo" not in existing:
         con.execute("alter table ops.identity_tokens add column ine_pseudo VARCHAR")
+    if "row_count" not in existing:   # rows written before were one per raw row (see link_warehouse)
+        con.execute("alter table ops.identity_tokens add column row_count INTEGER default 1")
     for column in token_columns:
         if column not in existing:
             con.execute(f'alter table ops.identity_tokens add column "{column}" {_token_column_type(column)}')

@@ -36,7 +36,8 @@ from pipelines.ingestion.common_model import FEED_TABLE, stored_columns
 from pipelines.ingestion.contracts import ContractSet
 from pipelines.ingestion.expectations import duplicate_mask, prejudge, validate_chunk
 from pipelines.ingestion.inbox import InboxFile
-from pipelines.ingestion.pseudonymise_at_door import comparison_tokens, key_id, pseudonymise_arrow, pseudonymise_frame
+from pipelines.ingestion.pseudonymise_at_door import (comparison_tokens, distinct_identities, key_id, pseudonymise_arrow,
+                                                       pseudonymise_frame)
 from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS, StructuralRejection, read_chunks
 from pipelines.ingestion.reasons import primary
 from pipelines.reference import Reference
@@ -335,7 +336,8 @@ def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: Prepare
         bad_rows = pd.Index(issues["source_row"].unique())
         good = cast.typed.drop(index=bad_rows)
         flags = _redact(good)
-        tokens = comparison_tokens(good, table, ctx.key)
+        identities = distinct_identities(good, table)
+        tokens = comparison_tokens(good.iloc[identities[0]], table, ctx.key) if identities is not None else None
         source_rows = good.index.to_numpy(dtype="int64")
         stored = _stored_arrow(good, personal, f.sender, ctx.key, columns)
         if stored is None:      # a column Arrow cannot type: through pandas, as before
@@ -358,7 +360,8 @@ def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: Prepare
             fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
             payload.flags, payload.flag_records = _as_arrow(fl), fl.to_dict("records")[:REPORT_ROW_LIMIT]
         if tokens is not None and tokens.num_rows:
-            n = len(good)
+            firsts, counts = identities
+            n = len(firsts)
             names = pseudo.column_names
             person = pseudo.column("member_person_id_pseudo") if "member_person_id_pseudo" in names else (
                 pseudo.column("ine_pseudo") if "ine_pseudo" in names else None)
@@ -370,9 +373,11 @@ def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: Prepare
                 "file_sha256": pa.array([sha] * n, pa.string()),
                 "sender_code": pa.array([f.sender] * n, pa.string()),
                 "period_month": pa.array([month_date] * n, pa.date32()),
-                "source_row": pa.array(source_rows),
-                "person_pseudo": person if person is not None else pa.nulls(n, pa.string()),
-                "ine_pseudo": pseudo.column("ine_pseudo") if "ine_pseudo" in names else pa.nulls(n, pa.string()),
+                "source_row": pa.array(source_rows[firsts]),
+                "row_count": pa.array(counts, pa.int32()),
+                "person_pseudo": person.take(firsts) if person is not None else pa.nulls(n, pa.string()),
+                "ine_pseudo": (pseudo.column("ine_pseudo").take(firsts) if "ine_pseudo" in names
+                               else pa.nulls(n, pa.string())),
             })
         yield payload
 
@@ -433,7 +438,7 @@ def _column_names(rows) -> list[str]:
 
 # Columns of ops.identity_tokens that are not comparison tokens (ensure_tokens_table creates them).
 TOKEN_CONTEXT = ("table_name", "source_file", "file_sha256", "sender_code", "period_month", "source_row",
-                 "person_pseudo", "ine_pseudo")
+                 "row_count", "person_pseudo", "ine_pseudo")
 
 
 def write_spill(path, payloads) -> None:

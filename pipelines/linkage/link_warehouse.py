@@ -3,8 +3,9 @@
 `link_identities(con, mode='auto')` is what the Dagster asset calls. It chooses the mode
 (`choose_mode`: incremental when a model is stored and few identities are new, see
 incremental.py), and in full mode
-  1. reads ops.identity_tokens (one row per raw row) and keeps one record per identity key: the
-     most frequent combination of tokens of that key (a member spells a person the same way
+  1. reads ops.identity_tokens (one row per distinct identity of a loaded chunk, with the number of
+     raw rows it stands for) and keeps one record per identity key: the most frequent combination
+     of tokens of that key (a member spells a person the same way
      almost always; a missing commune on one act does not win over the usual one);
   2. links them (engine.link_records: INE links, then Splink training and scoring, threshold,
      components);
@@ -101,8 +102,11 @@ def token_rows_sql(con: duckdb.DuckDBPyConnection) -> str | None:
     tokens = [c if c in columns else
               f"cast(null as {'varchar[]' if c in model.LIST_TOKEN_COLUMNS else 'varchar'}) as {c}"
               for c in model.TOKEN_COLUMNS]
-    return (f"select {key} as identity_key, {sender} as sender_code, {ine} as ine_pseudo, {', '.join(tokens)} "
-            f"from ops.identity_tokens where {key} is not null")
+    # Ingestion writes one row per distinct identity of a chunk with the number of raw rows it stands
+    # for (row_count); tables written before that (or by tests and the evaluation) have a row per raw row.
+    rows = "coalesce(row_count, 1)" if "row_count" in columns else "1"
+    return (f"select {key} as identity_key, {sender} as sender_code, {ine} as ine_pseudo, {', '.join(tokens)}, "
+            f"{rows} as row_count from ops.identity_tokens where {key} is not null")
 
 
 def identities_sql(con: duckdb.DuckDBPyConnection, keys_table: str | None = None) -> str | None:
@@ -124,7 +128,7 @@ def identities_sql(con: duckdb.DuckDBPyConnection, keys_table: str | None = None
             from base group by identity_key
         ),
         counted as (
-            select identity_key, {', '.join(names)}, count(*) as n, {nonnull} as filled
+            select identity_key, {', '.join(names)}, sum(row_count) as n, {nonnull} as filled
             from base group by all
         ),
         ranked as (

@@ -68,6 +68,50 @@ def test_conservation_per_file_and_per_table(ingested):
         assert all(o.passed for o in outcomes), [(o.name, o.metadata) for o in outcomes if not o.passed]
 
 
+def test_identity_tokens_hold_one_row_per_distinct_identity_weighed_by_its_rows(ingested):
+    """Comparison tokens are stored once per distinct identity of a loaded chunk (they were most of
+    what ingestion wrote): their row counts add up to the rows loaded, file by file, and no identity
+    is stored twice for one file."""
+    con = ingested["con"]
+    per_file = con.execute(
+        "select l.file_name, l.rows_loaded, t.tokens, t.rows from ops.load_ledger l join ("
+        "  select source_file, file_sha256, count(*) as tokens, sum(row_count) as rows from ops.identity_tokens "
+        "  group by all) t on t.source_file = l.file_name and t.file_sha256 = l.sha256 "
+        "where l.status = 'loaded' and l.table_name = 'activity_acts'").fetchall()
+    assert per_file, "no activity file carried identity tokens"
+    assert all(rows == loaded for _, loaded, _, rows in per_file), per_file[:5]
+    # fewer token rows than acts: a person's acts in one file repeat the same identity
+    assert sum(t for _, _, t, _ in per_file) < sum(r for _, _, _, r in per_file)
+    doubled = con.execute(
+        "select count(*) from (select source_file, person_pseudo, ine_pseudo, surname_birth, first_name_1, "
+        "birth_year, birth_month, birth_day, sex, commune, surname_deletions, first_name_deletions, count(*) as n "
+        "from ops.identity_tokens group by all having n > 1)").fetchall()[0][0]
+    assert doubled == 0
+
+
+def test_linkage_reads_weighed_token_rows_as_it_read_one_row_per_raw_row(ingested):
+    """The identity the linkage keeps per key (its most frequent token combination) is the same from
+    the weighed rows as from the same rows repeated row_count times (the former one row per raw row)."""
+    from pipelines.linkage.link_warehouse import identities_from_tokens
+
+    con = ingested["con"]
+    expanded = duckdb.connect()
+    try:
+        expanded.execute("create schema ops")
+        rows = con.execute("select * exclude (row_count), row_count from ops.identity_tokens").to_arrow_table()
+        expanded.register("weighed", rows)
+        expanded.execute("create table ops.identity_tokens as select * exclude (row_count, r) "
+                         "from weighed, range(row_count) as t(r)")
+        assert expanded.execute("select count(*) from ops.identity_tokens").fetchall()[0][0] == \
+            con.execute("select sum(row_count) from ops.identity_tokens").fetchall()[0][0]
+        from_weighed = identities_from_tokens(con)
+        from_expanded = identities_from_tokens(expanded)
+    finally:
+        expanded.close()
+    assert len(from_weighed) > 0
+    assert from_weighed.equals(from_expanded)
+
+
 def test_corrected_file_replaces_the_earlier_version_and_the_ledger_keeps_both(ingested):
     con = ingested["con"]
     resent = [d["file"] for d in read_defects(ingested["truth"]) if d["kind"] == "resent_corrected_file"]

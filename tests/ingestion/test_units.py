@@ -296,3 +296,15 @@ def test_datetime_verdict_keys_match_the_same_rows_as_timestamps():
         assert _isin_keys(series, [series.iloc[i] for i in chosen]).equals(as_timestamps)
     text = pd.Series(["a", None, "b"])
     assert _cache_keys(text) == [_cache_key(v) for v in text]
+
+
+def test_member_codes_map_exactly_then_case_folded_and_unknown_codes_are_kept_marked():
+    from pipelines.ingestion.casting import UNMAPPED_PREFIX, cast_column
+    from pipelines.ingestion.contracts import ColumnSpec
+
+    spec = ColumnSpec("canal", "channel_code", "code", codes={"Tel": "TEL", " Mail ": "MAIL"})
+    text = pd.Series(["Tel", "TEL ", "mail", "fax", "", "  ", "Tel"], index=range(1, 8), dtype="string")
+    typed, failed, reason = cast_column(text, spec)
+    assert typed.tolist() == ["TEL", "TEL", "MAIL", f"{UNMAPPED_PREFIX}fax", pd.NA, pd.NA, "TEL"]
+    assert str(typed.dtype) == "string" and list(typed.index) == list(range(1, 8))
+    assert failed is None and reason is None      # unknown codes are judged by the code-list suite

@@ -151,6 +151,23 @@ def test_warehouse_step_is_idempotent_and_aggregates_rows():
     assert len(after) == len(ids)
 
 
+def test_the_most_frequent_spelling_is_weighed_by_row_count():
+    """Ingestion stores one token row per distinct identity of a chunk with its row count: a spelling
+    on 3 acts stored once (row_count 3) outweighs one on 2 acts of two files (two rows of 1)."""
+    ids = _with_keys(spell_records(make_people(2, seed=5), seed=6))
+    con = _warehouse(ids)
+    first = ids["identity_key"].iloc[0]
+    con.execute("alter table ops.identity_tokens add column row_count integer default 1")
+    con.execute("update ops.identity_tokens set row_count = 3 where identity_key = ?", [first])
+    for _ in range(2):      # a variant without commune, on two rows of one act each
+        con.execute("insert into ops.identity_tokens select * replace (null as commune, 1 as row_count) "
+                    "from ops.identity_tokens where identity_key = ? and commune is not null", [first])
+    chosen = identities_from_tokens(con).set_index("identity_key").loc[first, "commune"]
+    assert pd.notna(chosen), "the spelling of 3 acts must win over the one of 2"
+    con.execute("update ops.identity_tokens set row_count = 1 where identity_key = ?", [first])
+    assert pd.isna(identities_from_tokens(con).set_index("identity_key").loc[first, "commune"])
+
+
 def test_pairwise_metrics_by_hand():
     truth = pd.Series({"a": 1, "b": 1, "c": 1, "d": 2, "e": 2})
     predicted = pd.Series({"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"})
