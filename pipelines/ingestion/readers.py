@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -270,6 +271,10 @@ def read_jsonl_chunks(path: Path, contract: Contract, chunk_rows: int = DEFAULT_
     if path.stat().st_size == 0:
         raise StructuralRejection("EMPTY_FILE", "fichier de 0 octet")
     sniff_encoding(path, contract.file.encoding or "utf-8")
+    table = _arrow_jsonl(path, contract)
+    if table is not None:
+        yield from _arrow_json_frames(table, contract, chunk_rows)
+        return
     sources = [c.source for c in contract.columns]
     next_row = 1
     checked = False
@@ -311,6 +316,71 @@ def read_jsonl_chunks(path: Path, contract: Contract, chunk_rows: int = DEFAULT_
             if not checked:
                 _check_json_key_set(keys_seen, contract)
             yield _json_columns_frame(columns, malformed, sources, next_row)
+
+
+ARROW_JSONL_MAX_BYTES = 256 << 20       # larger files are streamed line by line (bounded memory)
+_NUMERIC_TYPES = ("integer", "decimal", "boolean")
+
+
+def _arrow_jsonl(path: Path, contract: Contract) -> pa.Table | None:
+    """The file read by pyarrow's JSON reader when that gives exactly the rows and texts of the line
+    by line path, else None (that path then reads it, and judges malformed lines and keys).
+
+    Why: a region's monthly Lorfolio log is half a million lines, and parsing them one by one in
+    Python was a worker's largest single cost after great-expectations. Only the plain case is taken
+    here: UTF-8, every line a JSON object, no key outside the contract, every contract key present
+    somewhere, values that are strings, or integers (their decimal text is what the line path
+    gives). Anything else (a malformed line, a float, a nested value, a lone surrogate) falls back.
+    """
+    if _python_encoding(contract.file.encoding or "utf-8") != "utf-8" or path.stat().st_size > ARROW_JSONL_MAX_BYTES:
+        return None
+    import pyarrow.json as pajson
+
+    # Text columns are declared as text (pyarrow would otherwise make ISO dates timestamps); the
+    # numeric ones are inferred, then must come out as int64 (or all null).
+    declared = pa.schema([(c.source, pa.string()) for c in contract.columns if c.type not in _NUMERIC_TYPES])
+    try:
+        table = pajson.read_json(path, parse_options=pajson.ParseOptions(
+            explicit_schema=declared, unexpected_field_behavior="infer", newlines_in_values=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    sources = {c.source for c in contract.columns}
+    if set(table.column_names) - sources:
+        return None                    # an unknown key: the line path decides (rejection or extra)
+    for name in table.column_names:
+        column = table.column(name)
+        if column.null_count == len(column) and len(column):
+            return None                # absent everywhere, or always null: the line path tells which
+        if not (pa.types.is_string(column.type) or pa.types.is_int64(column.type)):
+            return None
+    missing_required = [c.source for c in contract.columns if c.required and c.source not in table.column_names]
+    if missing_required:
+        return None
+    with path.open("rb") as handle:  # rows = non-blank lines (pyarrow skips blank ones, as the line path does)
+        lines = sum(1 for line in handle if line.strip())
+    if lines != table.num_rows:
+        return None
+    return table
+
+
+def _arrow_json_frames(table: pa.Table, contract: Contract, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Chunks as the line path builds them: object columns of text ("" where absent), row numbers 1..n."""
+    sources = [c.source for c in contract.columns]
+    for start in range(0, table.num_rows, chunk_rows):
+        part = table.slice(start, chunk_rows)
+        data = {}
+        for source in sources:
+            if source in part.column_names:
+                column = part.column(source)
+                if not pa.types.is_string(column.type):
+                    column = column.cast(pa.string())
+                data[source] = column.fill_null("").to_numpy(zero_copy_only=False)
+            else:
+                data[source] = np.full(part.num_rows, "", dtype=object)
+        data["__malformed__"] = np.full(part.num_rows, "", dtype=object)
+        frame = pd.DataFrame(data).astype(object)
+        frame.index = pd.RangeIndex(start + 1, start + 1 + part.num_rows)
+        yield frame
 
 
 def _check_json_keys(rows: list[dict], contract: Contract) -> None:

@@ -308,3 +308,40 @@ def test_member_codes_map_exactly_then_case_folded_and_unknown_codes_are_kept_ma
     assert typed.tolist() == ["TEL", "TEL", "MAIL", f"{UNMAPPED_PREFIX}fax", pd.NA, pd.NA, "TEL"]
     assert str(typed.dtype) == "string" and list(typed.index) == list(range(1, 8))
     assert failed is None and reason is None      # unknown codes are judged by the code-list suite
+
+
+def test_jsonl_read_by_pyarrow_gives_the_rows_and_texts_of_the_line_by_line_reader(tmp_path, monkeypatch):
+    """The Lorfolio log is read by pyarrow when it is plain; the line-by-line reader stays the
+    reference (and reads whatever pyarrow's path declines: floats, malformed lines, mixed types)."""
+    from pipelines.ingestion import readers
+
+    contract = load_contracts(load_settings()).contracts["lorfolio_jsonl"]
+    line = '{{"ts":"2025-01-0{d}T10:00:00","compte":"lf-{d}","action":"connexion","bassin":"29",' \
+           '"annee_naissance":{year},"sexe":"H"}}\n'
+    plain = "".join(line.format(d=d, year=1980 + d) for d in range(1, 8)) + "\n  \n" + \
+        '{"ts":"2025-01-09T10:00:00","compte":"lf-9","action":"connexion","annee_naissance":null}\n'
+    declined = {"a float": plain + line.format(d=8, year="1988.5"),
+                "a malformed line": plain + "{oops\n",
+                "a text and a number in one column": plain + line.format(d=8, year='"1988"')}
+    reference = readers._arrow_jsonl
+
+    def both(path):
+        fast = list(readers.read_jsonl_chunks(path, contract, 4))
+        monkeypatch.setattr(readers, "_arrow_jsonl", lambda p, c: None)
+        slow = list(readers.read_jsonl_chunks(path, contract, 4))
+        monkeypatch.setattr(readers, "_arrow_jsonl", reference)
+        return pd.concat(fast), pd.concat(slow)
+
+    path = tmp_path / "lorfolio_2025-01.jsonl"
+    path.write_text(plain, encoding="utf-8")
+    assert readers._arrow_jsonl(path, contract) is not None
+    fast, slow = both(path)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert list(fast.index) == list(range(1, 9))                    # blank lines are not rows
+    assert fast.loc[8, "annee_naissance"] == "" and fast.loc[8, "bassin"] == ""
+    assert fast.loc[1, "annee_naissance"] == "1981" and fast.loc[1, "ts"] == "2025-01-01T10:00:00"
+    for why, text in declined.items():
+        path.write_text(text, encoding="utf-8")
+        assert readers._arrow_jsonl(path, contract) is None, why
+        fast, slow = both(path)
+        pd.testing.assert_frame_equal(fast, slow)
