@@ -95,6 +95,12 @@ def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]
 
     One row per distinct identity of a loaded chunk: source_row is the first raw row carrying it and
     row_count the number of raw rows that carry it (the linkage weighs token combinations by it)."""
+    existing = {r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = 'ops' "
+        "and table_name = 'identity_tokens'"
+    ).fetchall()}
+    if existing and existing >= {"ine_pseudo", "row_count", *token_columns}:
+        return          # the usual case, once per loaded file: one catalog lookup, no DDL
     columns = ", ".join(f'"{c}" {_token_column_type(c)}' for c in token_columns)
     con.execute(
         "create table if not exists ops.identity_tokens (table_name VARCHAR, source_file VARCHAR, "

@@ -27,3 +27,4 @@ def test_bench_ingestion_leaves_every_generated_file_for_the_steps_after_it(tiny
     assert report["files"] == len(before)
     assert report["rows_read"] == report["rows_loaded"] + report["rows_quarantined"] > 0
     assert report["bare_seconds"] > 0 and report["ratio"] > 0
+    assert report["bare_load_seconds"] > 0 and report["ratio_to_bare_load"] > 0
