@@ -518,7 +518,8 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
                           stat.st_size, None, "loaded",
                           received_at=datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None))
     month_date = _month_start(f.month).date() if f.month else None
-    prior = ledger.previous_receipts(con, sha, f.feed, f.sender, month_date)
+    receipts = ledger.month_receipts(con, f.feed, f.sender, month_date)
+    prior = ledger.previous_receipts(con, sha, f.feed, f.sender, month_date, receipts)
     reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
     if prior and not reload_current:
         settled = [(name, status, v) for name, status, v in prior if status != "failed"]
@@ -531,7 +532,7 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
             ledger.insert_entry(con, _entry(f, outcome, ctx, "duplicate"))
             return outcome
     failed_versions = [v for _, status, v in prior if status in ("failed",) or (reload_current and status == "loaded")]
-    next_version, n_loaded, n_earlier = ledger.month_state(con, f.feed, f.sender, month_date)
+    next_version, n_loaded, n_earlier = ledger.month_state(con, f.feed, f.sender, month_date, receipts)
     outcome.version = failed_versions[0] if failed_versions else next_version
     if f.contract is None or f.reason_code:
         return _reject(con, f, ctx, outcome, StructuralRejection(f.reason_code or "UNKNOWN_FORMAT", f.reason_detail or ""))

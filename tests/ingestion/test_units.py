@@ -345,3 +345,32 @@ def test_jsonl_read_by_pyarrow_gives_the_rows_and_texts_of_the_line_by_line_read
         assert readers._arrow_jsonl(path, contract) is None, why
         fast, slow = both(path)
         pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_a_months_ledger_state_is_read_in_one_query_with_the_meaning_of_the_ledger():
+    """month_state and previous_receipts answer from one month_receipts query: next version (the
+    highest non-duplicate version + 1), 'loaded' rows, 'loaded' or 'replaced' rows, and the receipts
+    of one content, as the ledger's rows say."""
+    import duckdb
+
+    from pipelines.ingestion import ledger
+
+    con = duckdb.connect()
+    ledger.ensure_schema(con, {})
+    rows = [("a.csv", "replaced", 1, "s1"), ("b.csv", "loaded", 2, "s2"), ("c.csv", "duplicate", 5, "s2"),
+            ("d.csv", "rejected", 3, "s3"), ("e.csv", "failed", None, "s4")]
+    for number, (name, status, version, sha) in enumerate(rows):
+        con.execute("insert into ops.load_ledger (ledger_id, file_name, feed, sender_code, period_month, "
+                    "file_version, sha256, status) values (?, ?, 'activity', 'ML01', date '2025-01-01', ?, ?, ?)",
+                    [str(number), name, version, sha, status])
+    con.execute("insert into ops.load_ledger (ledger_id, file_name, feed, sender_code, period_month, file_version, "
+                "sha256, status) values ('x', 'other.csv', 'activity', 'ML02', date '2025-01-01', 9, 's2', 'loaded')")
+    month = pd.Timestamp("2025-01-01").date()
+    receipts = ledger.month_receipts(con, "activity", "ML01", month)
+    assert len(receipts) == 5
+    assert ledger.month_state(con, "activity", "ML01", month, receipts) == (4, 1, 2)
+    assert ledger.month_state(con, "activity", "ML01", month) == (4, 1, 2)
+    assert ledger.previous_receipts(con, "s2", "activity", "ML01", month, receipts) == [
+        ("b.csv", "loaded", 2), ("c.csv", "duplicate", 5)]
+    assert ledger.previous_receipts(con, "s9", "activity", "ML01", month) == []
+    assert ledger.month_state(con, "activity", "ML03", month) == (1, 0, 0)
