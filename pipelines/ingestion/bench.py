@@ -3,9 +3,10 @@
 `bench_ingestion(year_dir)` is wired into `make bench` (not `make test`). The bare read is DuckDB's
 read_csv / read_json with every column as text and no check at all: the floor the pipeline's own
 overhead is measured against (`ratio`, the target). It is a scan (`count(*)`); a bare load, the
-same reads stored in a DuckDB file, is timed too and reported beside it (`ratio_to_bare_load`). Peak memory: the process's maximum resident set size (the DuckDB
-writer), the largest one its ingestion worker processes reported (pipelines/ingestion/parallel.py),
-the sampled peak of their sum, and the sum of the peaks (an upper bound).
+same reads stored in a DuckDB file, is timed too and reported beside it (`ratio_to_bare_load`).
+Peak memory: the process's maximum resident set size (the DuckDB writer), the largest one its
+ingestion worker processes reported (pipelines/ingestion/parallel.py), the sampled peak of their
+sum, and the sum of the peaks (an upper bound).
 """
 
 from __future__ import annotations

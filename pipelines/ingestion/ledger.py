@@ -89,16 +89,21 @@ def _token_column_type(column: str) -> str:
     return "VARCHAR"
 
 
+def _tokens_table_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Column names of ops.identity_tokens in this database (empty when it does not exist)."""
+    return {r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = 'ops' "
+        "and table_name = 'identity_tokens'"
+    ).fetchall()}
+
+
 def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]) -> None:
     """Create ops.identity_tokens; add token columns a newer pseudonymize.py produces to an existing
     table (e.g. the typo-tolerant list columns), so that older warehouses keep loading.
 
     One row per distinct identity of a loaded chunk: source_row is the first raw row carrying it and
     row_count the number of raw rows that carry it (the linkage weighs token combinations by it)."""
-    existing = {r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = 'ops' "
-        "and table_name = 'identity_tokens'"
-    ).fetchall()}
+    existing = _tokens_table_columns(con)
     if existing and existing >= {"ine_pseudo", "row_count", *token_columns}:
         return          # the usual case, once per loaded file: one catalog lookup, no DDL
     columns = ", ".join(f'"{c}" {_token_column_type(c)}' for c in token_columns)
@@ -107,9 +112,7 @@ def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]
         "file_sha256 VARCHAR, sender_code VARCHAR, period_month DATE, source_row BIGINT, "
         f"person_pseudo VARCHAR, ine_pseudo VARCHAR, row_count INTEGER, {columns})"
     )
-    existing = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema='ops' and table_name='identity_tokens'"
-    ).fetchall()}
+    existing = _tokens_table_columns(con)
     if "ine_pseudo" not in existing:
         con.execute("alter table ops.identity_tokens add column ine_pseudo VARCHAR")
     if "row_count" not in existing:   # rows written before were one per raw row (see link_warehouse)
@@ -133,36 +136,22 @@ def month_receipts(con, feed: str, sender: str, month) -> list[tuple]:
     ).fetchall()
 
 
-def previous_receipts(con, sha256: str, feed: str, sender: str, month, receipts: list[tuple] | None = None
-                      ) -> list[tuple]:
-    """Ledger rows (file_name, status, file_version) of the same content for the same feed, sender
-    and month (from `receipts`, month_receipts' rows, when the caller already has them)."""
-    rows = receipts if receipts is not None else month_receipts(con, feed, sender, month)
-    return [(name, status, version) for name, status, version, sha in rows if sha == sha256]
+def previous_receipts(receipts: list[tuple], sha256: str) -> list[tuple]:
+    """The (file_name, status, file_version) of month_receipts' rows with the same content."""
+    return [(name, status, version) for name, status, version, sha in receipts if sha == sha256]
 
 
-def next_version(con, feed: str, sender: str, month) -> int:
-    row = con.execute(
-        "select coalesce(max(file_version), 0) from ops.load_ledger "
-        "where feed = ? and sender_code is not distinct from ? and period_month is not distinct from ? "
-        "and status <> 'duplicate'",
-        [feed, sender, month],
-    ).fetchall()[0]
-    return int(row[0]) + 1
-
-
-def month_state(con, feed: str, sender: str, month, receipts: list[tuple] | None = None) -> tuple[int, int, int]:
-    """(next version, ledger rows 'loaded', rows 'loaded' or 'replaced') of (feed, sender, month).
+def month_state(receipts: list[tuple]) -> tuple[int, int, int]:
+    """(next version, ledger rows 'loaded', rows 'loaded' or 'replaced') of month_receipts' rows.
 
     The counts let the loader skip the deletes and the update that can only touch earlier loads:
     raw and ops rows of (feed, sender, month) are written in the same transaction as a 'loaded'
     ledger row, so without such a row (even if later 'replaced') there is nothing to delete.
-    `receipts`: month_receipts' rows when the caller already has them.
+    The next version follows the highest one that is not a duplicate's.
     """
-    rows = receipts if receipts is not None else month_receipts(con, feed, sender, month)
-    versions = [version for _, status, version, _ in rows if status != "duplicate" and version is not None]
-    loaded = sum(1 for _, status, _, _ in rows if status == "loaded")
-    earlier = sum(1 for _, status, _, _ in rows if status in ("loaded", "replaced"))
+    versions = [version for _, status, version, _ in receipts if status != "duplicate" and version is not None]
+    loaded = sum(1 for _, status, _, _ in receipts if status == "loaded")
+    earlier = sum(1 for _, status, _, _ in receipts if status in ("loaded", "replaced"))
     return max(versions, default=0) + 1, loaded, earlier
 
 

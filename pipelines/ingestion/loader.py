@@ -36,8 +36,7 @@ from pipelines.ingestion.common_model import FEED_TABLE, stored_columns
 from pipelines.ingestion.contracts import ContractSet
 from pipelines.ingestion.expectations import duplicate_mask, prejudge, validate_chunk
 from pipelines.ingestion.inbox import InboxFile
-from pipelines.ingestion.pseudonymise_at_door import (comparison_tokens, distinct_identities, key_id, pseudonymise_arrow,
-                                                       pseudonymise_frame)
+from pipelines.ingestion.pseudonymise_at_door import identity_tokens, key_id, pseudonymise_arrow, pseudonymise_frame
 from pipelines.ingestion.readers import DEFAULT_CHUNK_ROWS, StructuralRejection, read_chunks
 from pipelines.ingestion.reasons import primary
 from pipelines.reference import Reference
@@ -336,8 +335,7 @@ def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: Prepare
         bad_rows = pd.Index(issues["source_row"].unique())
         good = cast.typed.drop(index=bad_rows)
         flags = _redact(good)
-        identities = distinct_identities(good, table)
-        tokens = comparison_tokens(good.iloc[identities[0]], table, ctx.key) if identities is not None else None
+        identities = identity_tokens(good, table, ctx.key)
         source_rows = good.index.to_numpy(dtype="int64")
         stored = _stored_arrow(good, personal, f.sender, ctx.key, columns)
         if stored is None:      # a column Arrow cannot type: through pandas, as before
@@ -359,8 +357,8 @@ def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: Prepare
             payload.n_flagged = flags["source_row"].nunique()
             fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
             payload.flags, payload.flag_records = _as_arrow(fl), fl.to_dict("records")[:REPORT_ROW_LIMIT]
-        if tokens is not None and tokens.num_rows:
-            firsts, counts = identities
+        if identities is not None:
+            tokens, firsts, counts = identities
             n = len(firsts)
             names = pseudo.column_names
             person = pseudo.column("member_person_id_pseudo") if "member_person_id_pseudo" in names else (
@@ -519,7 +517,7 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
                           received_at=datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None))
     month_date = _month_start(f.month).date() if f.month else None
     receipts = ledger.month_receipts(con, f.feed, f.sender, month_date)
-    prior = ledger.previous_receipts(con, sha, f.feed, f.sender, month_date, receipts)
+    prior = ledger.previous_receipts(receipts, sha)
     reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
     if prior and not reload_current:
         settled = [(name, status, v) for name, status, v in prior if status != "failed"]
@@ -532,7 +530,7 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
             ledger.insert_entry(con, _entry(f, outcome, ctx, "duplicate"))
             return outcome
     failed_versions = [v for _, status, v in prior if status in ("failed",) or (reload_current and status == "loaded")]
-    next_version, n_loaded, n_earlier = ledger.month_state(con, f.feed, f.sender, month_date, receipts)
+    next_version, n_loaded, n_earlier = ledger.month_state(receipts)
     outcome.version = failed_versions[0] if failed_versions else next_version
     if f.contract is None or f.reason_code:
         return _reject(con, f, ctx, outcome, StructuralRejection(f.reason_code or "UNKNOWN_FORMAT", f.reason_detail or ""))
@@ -579,7 +577,7 @@ def to_read(con, f: InboxFile, ctx: IngestContext) -> str | None:
         sha = sha256_of(f.path)
     except OSError:
         return None
-    prior = ledger.previous_receipts(con, sha, f.feed, f.sender, _month_start(f.month).date())
+    prior = ledger.previous_receipts(ledger.month_receipts(con, f.feed, f.sender, _month_start(f.month).date()), sha)
     reload_current = ctx.force and any(status == "loaded" for _, status, _ in prior)
     if prior and not reload_current and any(status != "failed" for _, status, _ in prior):
         return None

@@ -138,10 +138,8 @@ def distinct_identities(frame: pd.DataFrame, table: str) -> tuple[np.ndarray, np
     """(position of the first row of each distinct identity, number of rows of each), in order of
     first appearance; None when the table carries no identity.
 
-    Why: a person's acts in one member file repeat the same identity (1.7 rows per identity on a
-    region's activity files), and the comparison tokens are ~2 KB per row, most of what ingestion
-    writes to DuckDB. The tokens are a function of these columns, so one row per distinct identity,
-    weighed by its row count, tells the linkage exactly what one row per raw row told it.
+    The identity is every column the tokens and their person pseudonyms are computed from, so two
+    rows of one identity get the same token row.
     """
     columns = IDENTITY_COLUMNS.get(table)
     if columns is None:
@@ -149,10 +147,29 @@ def distinct_identities(frame: pd.DataFrame, table: str) -> tuple[np.ndarray, np
     by = [c for c in (*columns.values(), *TOKEN_PERSON_COLUMNS) if c in frame.columns]
     if not by or frame.empty:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    groups = frame.groupby(by, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+    # ngroup(sort=False) numbers the groups in order of first appearance, so np.unique's order is that one
+    groups = frame.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
     _, firsts, counts = np.unique(groups, return_index=True, return_counts=True)
-    order = np.argsort(firsts, kind="stable")      # ngroup numbers groups by first appearance already
-    return firsts[order].astype(np.int64), counts[order].astype(np.int64)
+    return firsts.astype(np.int64), counts.astype(np.int64)
+
+
+def identity_tokens(frame: pd.DataFrame, table: str, key: bytes):
+    """(comparison tokens of each distinct identity of the frame, position of its first row, its
+    number of rows), or None when the table carries no identity or the frame no name.
+
+    Why one row per distinct identity: a person's acts in one member file repeat the same identity
+    (1.7 rows per identity on a region's activity files), and the tokens are ~2 KB per row, most of
+    what ingestion writes to DuckDB. Weighed by its row count, one row per identity tells the
+    linkage exactly what one row per raw row told it (link_warehouse.identities_sql).
+    """
+    identities = distinct_identities(frame, table)
+    if identities is None:
+        return None
+    firsts, counts = identities
+    tokens = comparison_tokens(frame.iloc[firsts], table, key)
+    if tokens is None or not tokens.num_rows:
+        return None
+    return tokens, firsts, counts
 
 
 def comparison_tokens(frame: pd.DataFrame, table: str, key: bytes):

@@ -319,7 +319,7 @@ def read_jsonl_chunks(path: Path, contract: Contract, chunk_rows: int = DEFAULT_
 
 
 ARROW_JSONL_MAX_BYTES = 256 << 20       # larger files are streamed line by line (bounded memory)
-_NUMERIC_TYPES = ("integer", "decimal", "boolean")
+_INFERRED_TYPES = ("integer", "decimal", "boolean")   # not declared as text to pyarrow
 
 
 def _arrow_jsonl(path: Path, contract: Contract) -> pa.Table | None:
@@ -338,7 +338,7 @@ def _arrow_jsonl(path: Path, contract: Contract) -> pa.Table | None:
 
     # Text columns are declared as text (pyarrow would otherwise make ISO dates timestamps); the
     # numeric ones are inferred, then must come out as int64 (or all null).
-    declared = pa.schema([(c.source, pa.string()) for c in contract.columns if c.type not in _NUMERIC_TYPES])
+    declared = pa.schema([(c.source, pa.string()) for c in contract.columns if c.type not in _INFERRED_TYPES])
     try:
         table = pajson.read_json(path, parse_options=pajson.ParseOptions(
             explicit_schema=declared, unexpected_field_behavior="infer", newlines_in_values=False))
@@ -356,7 +356,9 @@ def _arrow_jsonl(path: Path, contract: Contract) -> pa.Table | None:
     missing_required = [c.source for c in contract.columns if c.required and c.source not in table.column_names]
     if missing_required:
         return None
-    with path.open("rb") as handle:  # rows = non-blank lines (pyarrow skips blank ones, as the line path does)
+    # rows = non-blank lines: pyarrow skips blank lines as the line path does, but would read a line
+    # holding two objects as two rows where the line path sees one malformed row.
+    with path.open("rb") as handle:
         lines = sum(1 for line in handle if line.strip())
     if lines != table.num_rows:
         return None

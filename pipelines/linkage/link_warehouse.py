@@ -5,8 +5,8 @@
 incremental.py), and in full mode
   1. reads ops.identity_tokens (one row per distinct identity of a loaded chunk, with the number of
      raw rows it stands for) and keeps one record per identity key: the most frequent combination
-     of tokens of that key (a member spells a person the same way
-     almost always; a missing commune on one act does not win over the usual one);
+     of tokens of that key, weighed by those numbers (a member spells a person the same way almost
+     always; a missing commune on one act does not win over the usual one);
   2. links them (engine.link_records: INE links, then Splink training and scoring, threshold,
      components);
   3. replaces ops.person_links(identity_key, person_key, link_method, link_score) in ONE

@@ -91,8 +91,10 @@ def test_identity_tokens_hold_one_row_per_distinct_identity_weighed_by_its_rows(
 
 def test_linkage_reads_weighed_token_rows_as_it_read_one_row_per_raw_row(ingested):
     """The identity the linkage keeps per key (its most frequent token combination) is the same from
-    the weighed rows as from the same rows repeated row_count times (the former one row per raw row)."""
-    from pipelines.linkage.link_warehouse import identities_from_tokens
+    the weighed rows as from the same rows repeated row_count times (the former one row per raw row),
+    and so is the weight the linkage reads for each key (the tiny region has no key whose choice the
+    weights change: tests/linkage/test_linkage.py checks that choice)."""
+    from pipelines.linkage.link_warehouse import identities_from_tokens, token_rows_sql
 
     con = ingested["con"]
     expanded = duckdb.connect()
@@ -106,10 +108,14 @@ def test_linkage_reads_weighed_token_rows_as_it_read_one_row_per_raw_row(ingeste
             con.execute("select sum(row_count) from ops.identity_tokens").fetchall()[0][0]
         from_weighed = identities_from_tokens(con)
         from_expanded = identities_from_tokens(expanded)
+        weights = "select identity_key, sum(row_count) as n from ({}) group by 1 order by 1"
+        weighed_rows = con.execute(weights.format(token_rows_sql(con))).fetchall()
+        expanded_rows = expanded.execute(weights.format(token_rows_sql(expanded))).fetchall()
     finally:
         expanded.close()
     assert len(from_weighed) > 0
     assert from_weighed.equals(from_expanded)
+    assert weighed_rows == expanded_rows
 
 
 def test_corrected_file_replaces_the_earlier_version_and_the_ledger_keeps_both(ingested):
