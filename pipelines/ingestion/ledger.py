@@ -112,6 +112,8 @@ def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]
         "file_sha256 VARCHAR, sender_code VARCHAR, period_month DATE, source_row BIGINT, "
         f"person_pseudo VARCHAR, ine_pseudo VARCHAR, row_count INTEGER, {columns})"
     )
+    if not existing:
+        con.execute(f"comment on table ops.identity_tokens is '{TOKENS_FORM}'")
     existing = _tokens_table_columns(con)
     if "ine_pseudo" not in existing:
         con.execute("alter table ops.identity_tokens add column ine_pseudo VARCHAR")
@@ -120,6 +122,41 @@ def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]
     for column in token_columns:
         if column not in existing:
             con.execute(f'alter table ops.identity_tokens add column "{column}" {_token_column_type(column)}')
+
+
+# Recorded as ops.identity_tokens' comment: the form of the tokens it holds. A table without it holds
+# tokens written before TOKEN_BYTES, as 64-hex pseudonyms (convert_stored_tokens).
+TOKENS_FORM = "comparison tokens: HMAC-SHA256 cut to 9 bytes, base64"
+
+
+def convert_stored_tokens(con: duckdb.DuckDBPyConnection) -> int:
+    """Convert the tokens an older version stored as 64-hex pseudonyms to the current form, in place.
+
+    Why: a token written now must equal the token of the same value written before, or the linkage
+    would see one person as two. The current token is a function of the old one (its first bytes,
+    see pseudonymize.TOKEN_BYTES), so no clear value and no key is needed. Run once when a writer
+    opens the warehouse; the table's comment records that it is done (one catalog lookup after
+    that). Returns the number of rows converted.
+    """
+    from pipelines.privacy.pseudonymize import TOKEN_DOMAINS, token_from_pseudonym_sql
+
+    found = con.execute("select comment from duckdb_tables() where database_name = current_database() "
+                        "and schema_name = 'ops' and table_name = 'identity_tokens'").fetchall()
+    if not found or found[0][0] == TOKENS_FORM:
+        return 0
+    columns = _tokens_table_columns(con)
+    scalars = [c for c in TOKEN_DOMAINS if c in columns and c not in TOKEN_LIST_COLUMNS]
+    lists = [c for c in TOKEN_LIST_COLUMNS if c in columns]
+    assignments = [f'"{c}" = ' + token_from_pseudonym_sql(f'"{c}"') for c in scalars]
+    # a list stays sorted, as pseudonymize writes it
+    assignments += [f'"{c}" = list_sort(list_transform("{c}", lambda t: {token_from_pseudonym_sql("t")}))' for c in lists]
+    old_form = " or ".join([f'length("{c}") = 64' for c in scalars] +
+                           [f'length("{c}"[1]) = 64' for c in lists]) or "false"
+    converted = 0
+    if assignments:
+        converted = con.execute(f"update ops.identity_tokens set {', '.join(assignments)} where {old_form}").fetchall()[0][0]
+    con.execute(f"comment on table ops.identity_tokens is '{TOKENS_FORM}'")
+    return converted
 
 
 def month_receipts(con, feed: str, sender: str, month) -> list[tuple]:

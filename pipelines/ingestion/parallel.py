@@ -26,6 +26,7 @@ import os
 import resource
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -69,9 +70,11 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[dict, float]:
-    """(PreparedFile by path, with its spill file or nothing; this worker's peak RSS in MB)."""
+def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[dict, float, float]:
+    """(PreparedFile by path, with its spill file or nothing; this worker's peak RSS in MB; the CPU
+    seconds the window took)."""
     ctx = _CONTEXT
+    cpu_start = time.process_time()
     prepared = prepare_chunks(items, ctx)
     out = {}
     for f, sha in items:
@@ -84,7 +87,7 @@ def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[
             out[f.path] = PreparedFile(sha)
             continue
         out[f.path] = PreparedFile(sha, spill=spill)
-    return out, peak_rss_mb()
+    return out, peak_rss_mb(), time.process_time() - cpu_start
 
 
 class WorkerPool:
@@ -102,6 +105,8 @@ class WorkerPool:
         self.workers = workers
         self.peak_rss_mb = 0.0           # the largest peak a worker reported
         self.peak_total_rss_mb = 0.0     # the largest sum, sampled, of this process's and the workers' RSS
+        self.cpu_seconds = 0.0           # the workers' CPU time, summed over the windows they prepared
+        self.wait_seconds = 0.0          # time the writer spent waiting for a window to be ready
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, name="ingest-rss-sampler", daemon=True)
         self._sampler.start()
@@ -126,12 +131,16 @@ class WorkerPool:
     def result(self, future) -> dict:
         if future is None:
             return {}
+        waited = time.perf_counter()
         try:
-            prepared, peak = future.result()
+            prepared, peak, cpu = future.result()
         except Exception:                # a worker died or could not pickle: the writer does the work
             log.exception("an ingestion worker failed; its files are processed by the writer")
             return {}
+        finally:
+            self.wait_seconds += time.perf_counter() - waited
         self.peak_rss_mb = max(self.peak_rss_mb, peak)
+        self.cpu_seconds += cpu
         return prepared
 
     def close(self) -> None:

@@ -9,8 +9,8 @@ a member's own person numbers are namespaced by member ('person_id:ML054'). The 
 never appear in a domain (domains are checked against DOMAIN_PATTERN), so (domain, value) pairs are
 encoded unambiguously.
 
-Comparison tokens (for probabilistic linkage without clear names) are pseudonyms of each normalised
-identity part in shared domains: every surname form (full, compact, phonetic) in the 'surname*'
+Comparison tokens (for probabilistic linkage without clear names) are keyed hashes of each
+normalised identity part in shared domains (the pseudonym's HMAC cut to 72 bits, see TOKEN_BYTES): every surname form (full, compact, phonetic) in the 'surname*'
 domains whether it is a birth or a usage name, so that a birth name can match a married name;
 every first-name token; birth year; birth day AND month in the same 'birth_daymonth' domain, so a
 day/month swap shows as token(day A) == token(month B); sex; commune.
@@ -22,12 +22,12 @@ trick): the normalised compact name itself plus every string obtained by deletin
 (one insertion, deletion or substitution) always share at least one element: DUPONT/DUPOND share
 DUPON, MARTIN/MARTINE share MARTIN. Each element is hashed with the key in its own domain
 ('surname_del', 'first_name_del': a deletion token can never equal a full-name token), and the
-field holds the sorted tuple of hex tokens; linkage compares two lists with list_has_any.
+field holds the sorted tuple of tokens; linkage compares two lists with list_has_any.
   - Keyed like every other token, so no dictionary attack: without the key, a list of hashes of
     'UPONT', 'DPONT'... is as opaque as the surname token itself. The list does reveal the length
     of the name (number of distinct elements), which the model can see anyway.
   - Cost: about n+1 HMACs per distinct name of n letters (~8 for a French surname), and the same
-    number of 64-hex strings per stored row of ops.identity_tokens (VARCHAR[] columns).
+    number of 12-character tokens per stored row of ops.identity_tokens (VARCHAR[] columns).
   - Names shorter than MIN_DELETION_LENGTH letters keep only themselves (no deletions): 'LI' / 'LE'
     / 'LO' sharing 'L' would be noise, not evidence. An insertion into them ('ROY' -> 'ROYE') still
     matches, through the longer name's deletions.
@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from base64 import b64encode
 import re
 import time
 from datetime import date
@@ -132,12 +133,12 @@ def _keyed_states(key: bytes, prefix: bytes) -> tuple["hashlib._Hash", "hashlib.
     return inner, outer
 
 
-def pseudonymize_values(values: Iterable[str], key: bytes, domain: str) -> list[str]:
-    """Hash many normalised strings in one domain (no None: filter missing values first).
+def _hmac_values(values: Iterable[str], key: bytes, domain: str, token: bool) -> list[str]:
+    """HMAC-SHA256 of many normalised strings in one domain: hex pseudonyms, or comparison tokens.
 
-    Same result as `pseudonym` (tested), computed as RFC 2104 HMAC from copies of the inner and outer
-    SHA-256 states with the key and domain prefix already absorbed: about twice as fast as
-    hmac.new(...).copy() per value, which matters at millions of rows.
+    Computed as RFC 2104 HMAC from copies of the inner and outer SHA-256 states with the key and
+    domain prefix already absorbed: about twice as fast as hmac.new(...).copy() per value, which
+    matters at millions of rows.
     """
     inner, outer = _keyed_states(key, check_domain(domain).encode() + _SEP)
 
@@ -146,9 +147,41 @@ def pseudonymize_values(values: Iterable[str], key: bytes, domain: str) -> list[
         i.update(v.encode("utf-8"))
         o = outer.copy()
         o.update(i.digest())
-        return o.hexdigest()
+        return b64encode(o.digest()[:TOKEN_BYTES]).decode("ascii") if token else o.hexdigest()
 
     return [one(v) for v in values]
+
+
+def pseudonymize_values(values: Iterable[str], key: bytes, domain: str) -> list[str]:
+    """Hash many normalised strings in one domain (no None: filter missing values first); same
+    result as `pseudonym` (tested)."""
+    return _hmac_values(values, key, domain, token=False)
+
+
+# A comparison token is the first TOKEN_BYTES bytes of the value's HMAC, in base64: 72 bits in 12
+# characters. Why not the 64-hex pseudonym: tokens are only ever compared for equality within their
+# own domain, by the linkage, and at ~33 tokens per identity (the deletion lists) full pseudonyms
+# were most of the bytes ingestion wrote (~2 KB per identity). 12 characters is what DuckDB stores
+# inline in a string (no heap), and 72 bits keep accidental equality negligible: among 10 million
+# distinct values of one domain, the expected number of colliding pairs is n^2 / 2^73, about 1e-8.
+# Truncating an HMAC keeps it keyed and one-way (RFC 2104, section 5); a token reveals less than
+# the pseudonym it is cut from. Stored 64-hex tokens convert in SQL (token_from_pseudonym_sql).
+TOKEN_BYTES = 9
+
+
+def comparison_token_values(values: Iterable[str], key: bytes, domain: str) -> list[str]:
+    """Comparison tokens of many normalised strings in one domain (no None)."""
+    return _hmac_values(values, key, domain, token=True)
+
+
+def token_from_pseudonym(hex_pseudonym: str) -> str:
+    """The comparison token of a value from its 64-hex pseudonym in the same domain."""
+    return b64encode(bytes.fromhex(hex_pseudonym)[:TOKEN_BYTES]).decode("ascii")
+
+
+def token_from_pseudonym_sql(expression: str) -> str:
+    """DuckDB expression of token_from_pseudonym: converts tokens stored as 64-hex pseudonyms."""
+    return f"to_base64(unhex(left({expression}, {2 * TOKEN_BYTES})))"
 
 
 # --- value normalisers per domain kind (the part before ':') -------------------------------------
@@ -218,7 +251,7 @@ def normalizer_for(domain: str) -> Callable[[object], str | None]:
 
 
 # Pseudonyms of raw texts already seen in this process, per (key, domain): person numbers, INE and
-# names recur across a member's monthly files. Bounded like _PSEUDONYM_CACHE.
+# names recur across a member's monthly files. Bounded like _TOKEN_CACHE.
 _SERIES_CACHE: dict[tuple[bytes, str], dict[str, str | None]] = {}
 
 
@@ -349,7 +382,7 @@ class ComparisonTokens:
     birth_date_reason: str | None  # reason code when the date was rejected (no personal content)
     sex: str | None
     commune: str | None
-    # Typo-tolerant tokens: sorted tuples of hex tokens (None when the name is unknown).
+    # Typo-tolerant tokens: sorted tuples of tokens (None when the name is unknown).
     surname_deletions: tuple[str, ...] | None = None
     first_name_deletions: tuple[str, ...] | None = None
 
@@ -418,9 +451,9 @@ def comparison_tokens(identity: NormalizedIdentity, key: bytes) -> ComparisonTok
         if parts[column] is None:
             continue
         if column in TOKEN_LIST_COLUMNS:
-            parts[column] = tuple(sorted(pseudonym(key, domain, str(v)) for v in parts[column]))
+            parts[column] = tuple(sorted(comparison_token_values([str(v) for v in parts[column]], key, domain)))
         else:
-            parts[column] = pseudonym(key, domain, str(parts[column]))
+            parts[column] = comparison_token_values([str(parts[column])], key, domain)[0]
     return ComparisonTokens(**parts)
 
 
@@ -452,21 +485,21 @@ _TOKEN_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 )
 assert sorted(c for _, cols in _TOKEN_GROUPS for c in cols) == sorted(TOKEN_COLUMNS)
 
-# Pseudonyms already computed in this process, per (key, domain): the same surnames, first names,
+# Tokens already computed in this process, per (key, domain): the same surnames, first names,
 # communes and deletion strings come back in every member file, so each is hashed once per run
 # instead of once per file. Bounded: a domain's cache is emptied when it grows past the limit.
-_PSEUDONYM_CACHE: dict[tuple[bytes, str], dict[str, str]] = {}
-PSEUDONYM_CACHE_LIMIT = 400_000
+_TOKEN_CACHE: dict[tuple[bytes, str], dict[str, str]] = {}
+PSEUDONYM_CACHE_LIMIT = 400_000   # per domain, for this cache and _SERIES_CACHE
 
 
-def cached_pseudonyms(values: list[str], key: bytes, domain: str) -> list[str]:
-    """pseudonymize_values with a per-process memo (same hex strings; only the misses are hashed)."""
-    cache = _PSEUDONYM_CACHE.setdefault((key, domain), {})
+def cached_tokens(values: list[str], key: bytes, domain: str) -> list[str]:
+    """comparison_token_values with a per-process memo (same tokens; only the misses are hashed)."""
+    cache = _TOKEN_CACHE.setdefault((key, domain), {})
     if len(cache) > PSEUDONYM_CACHE_LIMIT:
         cache.clear()
     missing = [v for v in dict.fromkeys(values) if v not in cache]
     if missing:
-        cache.update(zip(missing, pseudonymize_values(missing, key, domain)))
+        cache.update(zip(missing, comparison_token_values(missing, key, domain)))
     return [cache[v] for v in values]
 
 
@@ -544,11 +577,11 @@ def _group_token_values(distinct: list[tuple], arguments: tuple[str, ...], token
         domain = TOKEN_DOMAINS.get(column)
         if domain is not None and column in TOKEN_LIST_COLUMNS:
             elements = sorted({e for v in values if v is not None for e in v})
-            hashed = dict(zip(elements, cached_pseudonyms(elements, key, domain)))
+            hashed = dict(zip(elements, cached_tokens(elements, key, domain)))
             values = [tuple(sorted(hashed[e] for e in v)) if v is not None else None for v in values]
         elif domain is not None:
             texts = [str(v) for v in values if v is not None]
-            hashed = dict(zip(texts, cached_pseudonyms(texts, key, domain)))
+            hashed = dict(zip(texts, cached_tokens(texts, key, domain)))
             values = [hashed[str(v)] if v is not None else None for v in values]
         columns.append(values)
     return list(zip(*columns)) if columns else []
@@ -637,12 +670,12 @@ def comparison_tokens_frame_per_identity(
         if domain is not None and column in TOKEN_LIST_COLUMNS:
             distinct = set(values) - {None}   # one neighbourhood per distinct name, not per identity
             todo = sorted({e for v in distinct for e in v if (domain, e) not in hash_cache})
-            hash_cache.update({(domain, v): h for v, h in zip(todo, pseudonymize_values(todo, key, domain))})
+            hash_cache.update({(domain, v): h for v, h in zip(todo, comparison_token_values(todo, key, domain))})
             hashed = {v: tuple(sorted(hash_cache[(domain, e)] for e in v)) for v in distinct}
             values = [hashed[v] if v is not None else None for v in values]
         elif domain is not None:
             todo = sorted({str(v) for v in values if v is not None and (domain, str(v)) not in hash_cache})
-            hash_cache.update({(domain, v): h for v, h in zip(todo, pseudonymize_values(todo, key, domain))})
+            hash_cache.update({(domain, v): h for v, h in zip(todo, comparison_token_values(todo, key, domain))})
             values = [hash_cache[(domain, str(v))] if v is not None else None for v in values]
         out[column] = _expand(values, codes, n, len(values) + 1)
     return _tokens_frame(out, frame.index)
@@ -724,7 +757,10 @@ __all__ = [
     "comparison_tokens",
     "comparison_tokens_frame",
     "comparison_tokens_arrow",
-    "cached_pseudonyms",
+    "TOKEN_BYTES",
+    "cached_tokens",
+    "comparison_token_values",
+    "token_from_pseudonym",
     "french_phonetic",
     # generalisation (defined in generalize.py)
     "AGE_BANDS",

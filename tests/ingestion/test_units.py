@@ -177,6 +177,69 @@ def test_tokens_table_stores_deletion_tokens_as_lists_and_upgrades_old_tables():
     assert rows[0][0] == 7 and rows[1] == (None, None)
 
 
+def test_tokens_stored_as_64_hex_pseudonyms_convert_to_the_tokens_written_now(tmp_path):
+    """A warehouse loaded before tokens were cut to TOKEN_BYTES: its tokens must become exactly the
+    ones ingestion writes now for the same values, or the linkage would split each person in two."""
+    import duckdb
+
+    from pipelines.ingestion import ledger
+    from pipelines.ingestion.loader import _insert_frame
+    from pipelines.privacy import pseudonymize as ps
+
+    key = b"k" * 32
+    identities = pd.DataFrame({"last_name": ["DUPONT", "MARTIN épouse DURAND", None],
+                               "first_names": ["Luc", "Anne Marie", None],
+                               "birth_date": ["2007-03-01", None, None], "sex_code": ["M", "F", None],
+                               "residence_commune_insee": ["54395", None, None]})
+    now = ps.comparison_tokens_frame(identities, key)
+    # the former tokens: the full 64-hex pseudonym of every element (what pseudonymize_values gave)
+    original = ps.comparison_token_values
+    caches = (ps._TOKEN_CACHE, ps._GROUP_CACHE)
+    for cache in caches:
+        cache.clear()
+    try:
+        ps.comparison_token_values = ps.pseudonymize_values
+        before = ps.comparison_tokens_frame(identities, key)
+    finally:
+        ps.comparison_token_values = original
+        for cache in caches:
+            cache.clear()
+    assert before["surname_birth"].str.len().max() == 64 and now["surname_birth"].str.len().max() == 12
+
+    path = str(tmp_path / "old.duckdb")
+    con = duckdb.connect(path)
+    con.execute("create schema ops")
+    con.execute("create table ops.identity_tokens (table_name VARCHAR, source_file VARCHAR, file_sha256 VARCHAR, "
+                "sender_code VARCHAR, period_month DATE, source_row BIGINT, person_pseudo VARCHAR, "
+                "ine_pseudo VARCHAR, row_count INTEGER, " + ", ".join(
+                    f'"{c}" {ledger._token_column_type(c)}' for c in ps.TOKEN_COLUMNS) + ")")
+    _insert_frame(con, "ops.identity_tokens", before.assign(person_pseudo=["p1", "p2", "p3"]),
+                  [*before.columns, "person_pseudo"])
+    con.close()
+
+    con = duckdb.connect(path)
+    assert ledger.convert_stored_tokens(con) == 2            # the row with no identity part has no token
+    stored = con.execute("select * from ops.identity_tokens order by person_pseudo").df()
+    def plain(value):
+        if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+            return list(value)
+        return None if pd.isna(value) else value
+
+    for column in ps.TOKEN_DOMAINS:
+        assert [plain(v) for v in stored[column]] == [plain(v) for v in now[column]], column
+    assert stored["person_pseudo"].tolist() == ["p1", "p2", "p3"]     # lineage untouched
+    # done once: the table says so, and a second writer converts nothing
+    assert ledger.convert_stored_tokens(con) == 0
+    assert con.execute("select count(*) from ops.identity_tokens where length(surname_birth) = 12").fetchall() == [(2,)]
+    # a table created now is marked as holding the current form from the start
+    fresh = duckdb.connect(":memory:")
+    fresh.execute("create schema ops")
+    ledger.ensure_tokens_table(fresh, list(ps.TOKEN_COLUMNS))
+    assert ledger.convert_stored_tokens(fresh) == 0
+    assert fresh.execute("select comment from duckdb_tables() where table_name = 'identity_tokens'").fetchall() == [
+        (ledger.TOKENS_FORM,)]
+
+
 # --- the fast paths give what the row-by-row code gave ------------------------------------------
 
 
@@ -372,3 +435,40 @@ def test_a_months_ledger_state_is_read_in_one_query_with_the_meaning_of_the_ledg
     assert ledger.previous_receipts(receipts, "s2") == [("b.csv", "loaded", 2), ("c.csv", "duplicate", 5)]
     assert ledger.previous_receipts(receipts, "s9") == []
     assert ledger.month_state(ledger.month_receipts(con, "activity", "ML03", month)) == (1, 0, 0)
+
+
+def test_timestamps_judged_by_their_day_quarantine_exactly_the_rows_ge_rejects_one_by_one(contracts):
+    """An event log's timestamps are judged by day (expectations._judged_by_day): at the month's
+    edges, to the second, the rows quarantined must be those great-expectations rejects when it
+    sees every timestamp itself (mode="rows")."""
+    from pipelines.config import load_settings
+    from pipelines.ingestion import expectations
+    from pipelines.ingestion.casting import cast_chunk
+    from pipelines.reference import load_reference
+
+    contract = contracts.contracts["lorfolio_jsonl"]
+    month = pd.Timestamp("2025-01-01")
+    stamps = ["2024-12-31T23:59:59", "2025-01-01T00:00:00", "2025-01-01T00:00:01", "2025-01-15T12:30:00",
+              "2025-01-31T23:59:59", "2025-02-01T00:00:00", "2025-02-01T00:00:01", "2024-12-31T00:00:00",
+              "2025-01-31T23:59:59", ""]
+    raw = pd.DataFrame({"ts": stamps, "compte": [f"lf-{i}" for i in range(len(stamps))],
+                        "action": "connexion", "bassin": "29", "annee_naissance": "1990", "sexe": "F"},
+                       index=pd.RangeIndex(2, 2 + len(stamps)))
+    typed = cast_chunk(raw, contract, month).typed
+    rule = next(r for r in expectations.rules_for(contract, load_reference(load_settings()), set(typed.columns))
+                if r.column == "event_time" and r.type == "expect_column_values_to_be_between")
+    assert expectations._judged_by_day(rule, typed["event_time"])
+    assert typed["event_time"].nunique() == 8 and expectations._column_values(typed, rule).nunique() == 5
+
+    def outside(mode):
+        expectations._VERDICTS.clear()
+        issues = expectations.validate_chunk(typed, raw, contract, load_reference(load_settings()), month, mode)
+        return sorted(issues.loc[issues["reason_code"] == "DATE_OUTSIDE_MONTH", "source_row"].tolist())
+
+    # rows 2, 7, 8, 9: the last second of December, the first two seconds of February, a December midnight
+    assert outside("rows") == outside("distinct") == [2, 7, 8, 9]
+    # a non-strict maximum would let 2025-02-01T00:00:01 pass by its day: such a rule is judged per value
+    loose = expectations.Rule(rule.family, rule.type, rule.column,
+                              tuple((k, False if k == "strict_max" else v) for k, v in rule.kwargs), rule.reason,
+                              rule.blocking)
+    assert not expectations._judged_by_day(loose, typed["event_time"])
