@@ -33,7 +33,7 @@ def _graphql(port: int, query: str) -> dict:
         return json.loads(response.read())["data"]
 
 
-def _wait_for(predicate, timeout: float, what: str):
+def _wait_for(predicate, timeout: float, what: str, log: Path | None = None):
     deadline = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < deadline:
@@ -44,17 +44,22 @@ def _wait_for(predicate, timeout: float, what: str):
         except OSError as error:  # not listening yet
             last_error = error
         time.sleep(1)
-    raise AssertionError(f"{what} not reached in {timeout:.0f} s (last error: {last_error})")
+    tail = log.read_text(errors="replace")[-2000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"{what} not reached in {timeout:.0f} s (last error: {last_error})\n{tail}")
 
 
 @pytest.fixture()
 def served(tmp_path: Path):
     port = _free_port()
     env = {**os.environ, "SPRO_WAREHOUSE_DIR": str(tmp_path / "warehouse"), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
-    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # The server's output goes to a file, not a pipe: a pipe nobody reads until the end would block
+    # a server that logs more than the pipe holds (64 KB) while the test waits for it.
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "serve", "--port", str(port)], env=env,
+                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        yield process, port
+        yield process, port, log
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -62,9 +67,9 @@ def served(tmp_path: Path):
 
 
 def test_serve_runs_the_ui_and_the_daemon_then_stops_cleanly(served):
-    process, port = served
+    process, port, log = served
     repositories = _wait_for(lambda: _graphql(port, SCHEDULES_QUERY)["repositoriesOrError"]["nodes"], 180,
-                             "the webserver answering")
+                             "the webserver answering", log)
     schedules = {s["name"]: s["cronSchedule"] for r in repositories for s in r["schedules"]}
     sensors = {s["name"] for r in repositories for s in r["sensors"]}
     assert {"monthly_region_extract", "yearly_region_extract"} <= set(schedules)
@@ -75,10 +80,11 @@ def test_serve_runs_the_ui_and_the_daemon_then_stops_cleanly(served):
         healthy = {s["daemonType"] for s in statuses if s["healthy"]}
         return {"SCHEDULER", "SENSOR"} <= healthy
 
-    _wait_for(daemons_healthy, 180, "the scheduler and sensor daemons reporting healthy")
+    _wait_for(daemons_healthy, 180, "the scheduler and sensor daemons reporting healthy", log)
 
     process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    output = log.read_text(errors="replace")
     assert process.returncode == 0, output[-2000:]
     assert "Serveur arrêté." in output
     with socket.socket() as sock:
