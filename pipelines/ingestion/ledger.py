@@ -155,6 +155,12 @@ def convert_stored_tokens(con: duckdb.DuckDBPyConnection) -> int:
     converted = 0
     if assignments:
         converted = con.execute(f"update ops.identity_tokens set {', '.join(assignments)} where {old_form}").fetchall()[0][0]
+    # The incremental linkage's term frequencies are counted per token value (pipelines/linkage/state.py):
+    # left in the old form, no new token would find its frequency.
+    if con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
+                   "and schema_name = 'ops' and table_name = 'linkage_term_frequencies'").fetchall()[0][0]:
+        con.execute(f"update ops.linkage_term_frequencies set value = {token_from_pseudonym_sql('value')} "
+                    "where length(value) = 64").fetchall()
     con.execute(f"comment on table ops.identity_tokens is '{TOKENS_FORM}'")
     return converted
 

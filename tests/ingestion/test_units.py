@@ -215,6 +215,10 @@ def test_tokens_stored_as_64_hex_pseudonyms_convert_to_the_tokens_written_now(tm
                     f'"{c}" {ledger._token_column_type(c)}' for c in ps.TOKEN_COLUMNS) + ")")
     _insert_frame(con, "ops.identity_tokens", before.assign(person_pseudo=["p1", "p2", "p3"]),
                   [*before.columns, "person_pseudo"])
+    # the incremental linkage's term frequencies, counted per token value
+    con.execute("create table ops.linkage_term_frequencies (column_name varchar, value varchar, n bigint)")
+    con.execute("insert into ops.linkage_term_frequencies values ('surname_birth', ?, 2), ('first_name_1', ?, 1)",
+                [before["surname_birth"][0], before["first_name_1"][1]])
     con.close()
 
     con = duckdb.connect(path)
@@ -228,6 +232,8 @@ def test_tokens_stored_as_64_hex_pseudonyms_convert_to_the_tokens_written_now(tm
     for column in ps.TOKEN_DOMAINS:
         assert [plain(v) for v in stored[column]] == [plain(v) for v in now[column]], column
     assert stored["person_pseudo"].tolist() == ["p1", "p2", "p3"]     # lineage untouched
+    assert con.execute("select value, n from ops.linkage_term_frequencies order by n desc").fetchall() == [
+        (now["surname_birth"][0], 2), (now["first_name_1"][1], 1)]
     # done once: the table says so, and a second writer converts nothing
     assert ledger.convert_stored_tokens(con) == 0
     assert con.execute("select count(*) from ops.identity_tokens where length(surname_birth) = 12").fetchall() == [(2,)]
