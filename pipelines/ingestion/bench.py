@@ -6,7 +6,8 @@ overhead is measured against (`ratio`, the target). It is a scan (`count(*)`); a
 same reads stored in a DuckDB file, is timed too and reported beside it (`ratio_to_bare_load`).
 Peak memory: the process's maximum resident set size (the DuckDB writer), the largest one its
 ingestion worker processes reported (pipelines/ingestion/parallel.py), the sampled peak of their
-sum, and the sum of the peaks (an upper bound).
+sum, the sampled peak of the PSS of the writer, the workers and the fork server they come from
+(the memory they hold together), and the sum of the peaks (an upper bound).
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
             "worker_peak_rss_mb": LAST_RUN["worker_peak_rss_mb"],
             # sampled every 0.2 s: the writer's and the workers' resident sizes summed (0 without workers)
             "peak_rss_mb_writer_plus_workers": LAST_RUN["peak_total_rss_mb"],
+            # sampled likewise: the PSS of the writer, the workers and their fork server, i.e. the memory
+            # they hold together (a page shared by n of them counts 1/n in each)
+            "peak_pss_mb_writer_workers_fork_server": LAST_RUN["peak_total_pss_mb"],
             # the sum of the processes' own peaks (an upper bound: they need not coincide)
             "peak_rss_mb_bound": round(peak_rss_mb() + LAST_RUN["workers"] * LAST_RUN["worker_peak_rss_mb"], 1),
             # Where the time goes: the writer's CPU (DuckDB's threads included) and the workers', and
@@ -145,7 +149,7 @@ def bench_ingestion(year_dir: Path | str, keep_warehouse: bool = False) -> dict:
             "writer_cpu_seconds": round(writer_cpu, 1),
             "worker_cpu_seconds": LAST_RUN["worker_cpu_seconds"],
             "writer_wait_seconds": LAST_RUN["writer_wait_seconds"],
-            "target": "ratio <= 3 and peak memory (writer + workers) < 2048 MB",
+            "target": "ratio <= 3 and peak memory (writer + workers + fork server) < 2048 MB",
         }
     finally:
         for key, value in saved.items():

@@ -121,8 +121,8 @@ def worker_count(settings: Settings, files: list[InboxFile]) -> int:
 
 
 # The last ingest_files call's worker figures (bench.py reports them).
-LAST_RUN = {"workers": 0, "worker_peak_rss_mb": 0.0, "peak_total_rss_mb": 0.0, "worker_cpu_seconds": 0.0,
-            "writer_wait_seconds": 0.0}
+LAST_RUN = {"workers": 0, "worker_peak_rss_mb": 0.0, "peak_total_rss_mb": 0.0, "peak_total_pss_mb": 0.0,
+            "worker_cpu_seconds": 0.0, "writer_wait_seconds": 0.0}
 
 
 def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext) -> list[FileOutcome]:
@@ -136,8 +136,8 @@ def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext)
     ledger decides, so the tables are the same.
     """
     workers = worker_count(settings, files)
-    LAST_RUN.update(workers=workers, worker_peak_rss_mb=0.0, peak_total_rss_mb=0.0, worker_cpu_seconds=0.0,
-                    writer_wait_seconds=0.0)
+    LAST_RUN.update(workers=workers, worker_peak_rss_mb=0.0, peak_total_rss_mb=0.0, peak_total_pss_mb=0.0,
+                    worker_cpu_seconds=0.0, writer_wait_seconds=0.0)
     outcomes = []
     con = open_warehouse(settings, ctx)
     try:
@@ -190,6 +190,7 @@ def _ingest_parallel(settings: Settings, con, files: list[InboxFile], ctx: Inges
         pool.close()
         LAST_RUN["worker_peak_rss_mb"] = round(pool.peak_rss_mb, 1)
         LAST_RUN["peak_total_rss_mb"] = round(pool.peak_total_rss_mb, 1)
+        LAST_RUN["peak_total_pss_mb"] = round(pool.peak_total_pss_mb, 1)
         LAST_RUN["worker_cpu_seconds"] = round(pool.cpu_seconds, 1)
         LAST_RUN["writer_wait_seconds"] = round(pool.wait_seconds, 1)
 

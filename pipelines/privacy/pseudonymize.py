@@ -9,11 +9,12 @@ a member's own person numbers are namespaced by member ('person_id:ML054'). The 
 never appear in a domain (domains are checked against DOMAIN_PATTERN), so (domain, value) pairs are
 encoded unambiguously.
 
-Comparison tokens (for probabilistic linkage without clear names) are keyed hashes of each
-normalised identity part in shared domains (the pseudonym's HMAC cut to 72 bits, see TOKEN_BYTES): every surname form (full, compact, phonetic) in the 'surname*'
-domains whether it is a birth or a usage name, so that a birth name can match a married name;
-every first-name token; birth year; birth day AND month in the same 'birth_daymonth' domain, so a
-day/month swap shows as token(day A) == token(month B); sex; commune.
+Comparison tokens (for probabilistic linkage without clear names) are keyed hashes (the HMAC cut
+to 72 bits, see TOKEN_BYTES) of each normalised identity part in shared domains: every surname form
+(full, compact, phonetic) in the 'surname*' domains whether it is a birth or a usage name, so that a
+birth name can match a married name; every first-name token; birth year; birth day AND month in the
+same 'birth_daymonth' domain, so a day/month swap shows as token(day A) == token(month B); sex;
+commune.
 
 Typo-tolerant tokens (`surname_deletions`, `first_name_deletions`): a hash cannot say "one letter
 off", so the tolerance is computed BEFORE hashing, as a deletion neighbourhood (symmetric-delete
@@ -55,9 +56,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from base64 import b64encode
 import re
 import time
+from base64 import b64encode
 from datetime import date
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -164,8 +165,10 @@ def pseudonymize_values(values: Iterable[str], key: bytes, domain: str) -> list[
 # were most of the bytes ingestion wrote (~2 KB per identity). 12 characters is what DuckDB stores
 # inline in a string (no heap), and 72 bits keep accidental equality negligible: among 10 million
 # distinct values of one domain, the expected number of colliding pairs is n^2 / 2^73, about 1e-8.
-# Truncating an HMAC keeps it keyed and one-way (RFC 2104, section 5); a token reveals less than
-# the pseudonym it is cut from. Stored 64-hex tokens convert in SQL (token_from_pseudonym_sql).
+# A cut HMAC stays keyed and one-way, and reveals less than the pseudonym it is cut from. (RFC 2104,
+# section 5, asks for at least 80 bits where the HMAC authenticates messages against forgery; a
+# token authenticates nothing, so what bounds its length is accidental equality, above.) Stored
+# 64-hex tokens convert in SQL (token_from_pseudonym_sql).
 TOKEN_BYTES = 9
 
 

@@ -77,6 +77,7 @@ def test_workers_load_exactly_what_the_writer_alone_loads(tiny_region, tmp_path,
     # the real parallel path ran: two workers, which reported their memory
     assert all(stats["workers"] == 2 for stats, _ in parallel_runs)
     assert max(stats["worker_peak_rss_mb"] for stats, _ in parallel_runs) > 0
+    assert max(stats["worker_cpu_seconds"] for stats, _ in parallel_runs) > 0
     assert [outcomes for _, outcomes in parallel_runs] == [outcomes for _, outcomes in alone_runs]
     statuses = {status for _, outcomes in alone_runs for _, status, *_ in outcomes}
     assert {"loaded", "duplicate", "rejected"} <= statuses
