@@ -11,10 +11,7 @@ import duckdb
 
 from pipelines.ingestion.common_model import TABLES, create_table_sql, stored_columns
 
-try:
-    from pipelines.privacy.pseudonymize import TOKEN_LIST_COLUMNS
-except ImportError:  # pragma: no cover - same fallback as pseudonymise_at_door
-    TOKEN_LIST_COLUMNS = ("surname_deletions", "first_name_deletions")
+from pipelines.privacy.pseudonymize import TOKEN_BYTES, TOKEN_DOMAINS, TOKEN_LIST_COLUMNS, token_from_pseudonym_sql
 
 LEDGER_DDL = """
 create table if not exists ops.load_ledger (
@@ -126,7 +123,13 @@ def ensure_tokens_table(con: duckdb.DuckDBPyConnection, token_columns: list[str]
 
 # Recorded as ops.identity_tokens' comment: the form of the tokens it holds. A table without it holds
 # tokens written before TOKEN_BYTES, as 64-hex pseudonyms (convert_stored_tokens).
-TOKENS_FORM = "comparison tokens: HMAC-SHA256 cut to 9 bytes, base64"
+TOKENS_FORM = f"comparison tokens: HMAC-SHA256 cut to {TOKEN_BYTES} bytes, base64"
+
+
+def _ops_table_comments(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """{table name: its comment} of the ops schema of this database (one catalog lookup)."""
+    return dict(con.execute("select table_name, comment from duckdb_tables() where database_name = current_database() "
+                            "and schema_name = 'ops'").fetchall())
 
 
 def convert_stored_tokens(con: duckdb.DuckDBPyConnection) -> int:
@@ -138,11 +141,8 @@ def convert_stored_tokens(con: duckdb.DuckDBPyConnection) -> int:
     opens the warehouse; the table's comment records that it is done (one catalog lookup after
     that). Returns the number of rows converted.
     """
-    from pipelines.privacy.pseudonymize import TOKEN_DOMAINS, token_from_pseudonym_sql
-
-    found = con.execute("select comment from duckdb_tables() where database_name = current_database() "
-                        "and schema_name = 'ops' and table_name = 'identity_tokens'").fetchall()
-    if not found or found[0][0] == TOKENS_FORM:
+    comments = _ops_table_comments(con)
+    if comments.get("identity_tokens", TOKENS_FORM) == TOKENS_FORM:     # no table, or done already
         return 0
     columns = _tokens_table_columns(con)
     scalars = [c for c in TOKEN_DOMAINS if c in columns and c not in TOKEN_LIST_COLUMNS]
@@ -150,15 +150,13 @@ def convert_stored_tokens(con: duckdb.DuckDBPyConnection) -> int:
     assignments = [f'"{c}" = ' + token_from_pseudonym_sql(f'"{c}"') for c in scalars]
     # a list stays sorted, as pseudonymize writes it
     assignments += [f'"{c}" = list_sort(list_transform("{c}", lambda t: {token_from_pseudonym_sql("t")}))' for c in lists]
-    old_form = " or ".join([f'length("{c}") = 64' for c in scalars] +
-                           [f'length("{c}"[1]) = 64' for c in lists]) or "false"
     converted = 0
     if assignments:
+        old_form = " or ".join([f'length("{c}") = 64' for c in scalars] + [f'length("{c}"[1]) = 64' for c in lists])
         converted = con.execute(f"update ops.identity_tokens set {', '.join(assignments)} where {old_form}").fetchall()[0][0]
     # The incremental linkage's term frequencies are counted per token value (pipelines/linkage/state.py):
     # left in the old form, no new token would find its frequency.
-    if con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
-                   "and schema_name = 'ops' and table_name = 'linkage_term_frequencies'").fetchall()[0][0]:
+    if "linkage_term_frequencies" in comments:
         con.execute(f"update ops.linkage_term_frequencies set value = {token_from_pseudonym_sql('value')} "
                     "where length(value) = 64").fetchall()
     con.execute(f"comment on table ops.identity_tokens is '{TOKENS_FORM}'")

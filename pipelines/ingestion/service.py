@@ -121,8 +121,9 @@ def worker_count(settings: Settings, files: list[InboxFile]) -> int:
 
 
 # The last ingest_files call's worker figures (bench.py reports them).
-LAST_RUN = {"workers": 0, "worker_peak_rss_mb": 0.0, "peak_total_rss_mb": 0.0, "peak_total_pss_mb": 0.0,
-            "worker_cpu_seconds": 0.0, "writer_wait_seconds": 0.0}
+_NO_RUN = {"workers": 0, "worker_peak_rss_mb": 0.0, "peak_total_rss_mb": 0.0, "peak_total_pss_mb": 0.0,
+           "worker_cpu_seconds": 0.0, "writer_wait_seconds": 0.0}
+LAST_RUN = dict(_NO_RUN)
 
 
 def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext) -> list[FileOutcome]:
@@ -136,8 +137,7 @@ def ingest_files(settings: Settings, files: list[InboxFile], ctx: IngestContext)
     ledger decides, so the tables are the same.
     """
     workers = worker_count(settings, files)
-    LAST_RUN.update(workers=workers, worker_peak_rss_mb=0.0, peak_total_rss_mb=0.0, peak_total_pss_mb=0.0,
-                    worker_cpu_seconds=0.0, writer_wait_seconds=0.0)
+    LAST_RUN.update(_NO_RUN, workers=workers)
     outcomes = []
     con = open_warehouse(settings, ctx)
     try:
