@@ -296,27 +296,39 @@ def _judge_with_ge(contract, rules: list[Rule], values: dict[Rule, pd.Series], m
 
 
 def _judged_by_day(rule: Rule, series: pd.Series) -> bool:
-    """Whether a rule on a datetime column may judge each value's day instead of the value itself.
+    """Whether a rule on a datetime column may judge a representative of each value's day (_judged)
+    instead of the value itself.
 
-    Why: an event log's timestamps are almost all distinct, so judging distinct values still sent
-    great-expectations nearly every row (a Lorfolio month: ~45 % of its CPU, in GE's per-value
-    datetime comparison). For a `between` rule with an inclusive minimum, a strict maximum, and
-    bounds at midnight (every month parameter and date literal of the suites is, month_parameters),
-    a timestamp passes exactly when its day does: m <= v <=> m <= floor(v), and v < M <=> floor(v) < M.
+    Why: an event log's or a registration list's timestamps are almost all distinct, so judging
+    distinct values still sent great-expectations nearly every row (a Lorfolio month: ~45 % of its
+    CPU, in GE's per-value datetime comparison). Allowed for a `between` rule whose bounds are all at
+    midnight (every month parameter and date literal of the suites is, month_parameters), whatever
+    their strictness: see _judged.
     """
     if rule.type != "expect_column_values_to_be_between" or not pd.api.types.is_datetime64_any_dtype(series):
         return False
     kwargs = dict(rule.kwargs)
-    if kwargs.get("strict_min") or (kwargs.get("max_value") is not None and not kwargs.get("strict_max")):
-        return False
     bounds = [kwargs[b] for b in ("min_value", "max_value") if kwargs.get(b) is not None]
     return all(isinstance(b, str) and (b.startswith("$") or _DATE_LITERAL.match(b)) for b in bounds)
 
 
+NOON = pd.Timedelta(hours=12)
+
+
 def _judged(typed: pd.DataFrame, rule: Rule) -> pd.Series:
-    """The values great-expectations judges for a rule: the column, or its days (_judged_by_day)."""
+    """The values great-expectations judges for a rule: the column, or (_judged_by_day) each value's
+    day representative: a midnight stays itself, any other time becomes its day's noon.
+
+    Exact for bounds at midnight, strict or not: a time v strictly inside day d lies strictly between
+    two consecutive midnights, and so does d's noon, so for every midnight X, X <= v <=> X <= noon and
+    v <= X <=> noon <= X (and the same for < ); a midnight is compared as itself. A month of
+    timestamps then has at most two values per day to judge.
+    """
     series = typed[rule.column]
-    return series.dt.floor("D") if _judged_by_day(rule, series) else series
+    if not _judged_by_day(rule, series):
+        return series
+    day = series.dt.floor("D")
+    return day.where(series == day, day + NOON)
 
 
 def _column_values(typed: pd.DataFrame, rule: Rule) -> pd.Series:

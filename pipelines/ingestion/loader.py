@@ -92,6 +92,8 @@ class PreparedFile:
     chunks: list[tuple[pd.DataFrame, CastResult, tuple | None]] | None = None
     # or: a file of the chunks' payloads, fully prepared by a worker process (see read_spill)
     spill: str | None = None
+    # or: the chunks' payloads, computed with the window's other files (window_payloads)
+    payloads: list | None = None
 
 
 PREPARE_MAX_FILE_BYTES = 16 << 20    # larger files are streamed chunk by chunk at load time, as before
@@ -323,11 +325,15 @@ def _file_columns(f: InboxFile, ctx: IngestContext) -> tuple[set[str], list[str]
 def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: PreparedFile | None = None):
     """The file's chunks, each read, typed, checked (GE suites, duplicates), redacted, pseudonymised and
     tokenised: the CPU-bound part of a load, which needs no database (workers run it, see parallel.py).
-    Raises StructuralRejection for bad input, as the readers do."""
+    Raises StructuralRejection for bad input, as the readers do. The payloads prepare_chunks computed
+    with the window's other files (window_payloads) are used as they are."""
+    if prepared is not None and prepared.payloads is not None:
+        payloads, prepared.payloads = prepared.payloads, None
+        yield from payloads
+        return
     contract = f.contract
     table = contract.table
     month_start = _month_start(f.month)
-    month_date = month_start.date()
     personal, columns = _file_columns(f, ctx)
     seen = np.empty(0, dtype=np.uint64)
     for chunk, cast, checked in _typed_chunks(f, ctx, month_start, prepared):
@@ -345,39 +351,131 @@ def chunk_payloads(f: InboxFile, ctx: IngestContext, sha: str, prepared: Prepare
         else:
             pseudo = stored
         payload = ChunkPayload(len(chunk), source_rows, stored)
-        if len(bad_rows):
-            records = quarantine_records(issues, contract)
-            payload.quarantine = _as_arrow(pd.DataFrame({
-                "source_row": [r["source_row"] for r in records],
-                "reason_code": [r["reason_code"] for r in records],
-                "reasons": [",".join(r["reasons"]) for r in records],
-                "details": [json.dumps(r["details"], ensure_ascii=False) for r in records]}))
-            payload.records, payload.n_records = records[:REPORT_ROW_LIMIT], len(records)
-        if len(flags):
-            payload.n_flagged = flags["source_row"].nunique()
-            fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
-            payload.flags, payload.flag_records = _as_arrow(fl), fl.to_dict("records")[:REPORT_ROW_LIMIT]
+        _add_quarantine(payload, issues, contract)
+        _add_flags(payload, flags)
         if identities is not None:
             tokens, firsts, counts = identities
-            n = len(firsts)
-            names = pseudo.column_names
-            person = pseudo.column("member_person_id_pseudo") if "member_person_id_pseudo" in names else (
-                pseudo.column("ine_pseudo") if "ine_pseudo" in names else None)
-            # The INE pseudonym travels with the tokens: it is the deterministic link between the
-            # CIO's acts and the RIO lists (same keyed domain on both sides).
-            payload.tokens = _with_columns(tokens, {
-                "table_name": pa.array([table] * n, pa.string()),
-                "source_file": pa.array([f.name] * n, pa.string()),
-                "file_sha256": pa.array([sha] * n, pa.string()),
-                "sender_code": pa.array([f.sender] * n, pa.string()),
-                "period_month": pa.array([month_date] * n, pa.date32()),
-                "source_row": pa.array(source_rows[firsts]),
-                "row_count": pa.array(counts, pa.int32()),
-                "person_pseudo": person.take(firsts) if person is not None else pa.nulls(n, pa.string()),
-                "ine_pseudo": (pseudo.column("ine_pseudo").take(firsts) if "ine_pseudo" in names
-                               else pa.nulls(n, pa.string())),
-            })
+            _add_tokens(payload, tokens, firsts, counts, pseudo, f, sha)
         yield payload
+
+
+def _add_quarantine(payload: ChunkPayload, issues: pd.DataFrame, contract) -> None:
+    """The chunk's quarantined rows (one record per row with all its reasons), if it has any."""
+    if not len(issues):
+        return
+    records = quarantine_records(issues, contract)
+    payload.quarantine = _as_arrow(pd.DataFrame({
+        "source_row": [r["source_row"] for r in records],
+        "reason_code": [r["reason_code"] for r in records],
+        "reasons": [",".join(r["reasons"]) for r in records],
+        "details": [json.dumps(r["details"], ensure_ascii=False) for r in records]}))
+    payload.records, payload.n_records = records[:REPORT_ROW_LIMIT], len(records)
+
+
+def _add_flags(payload: ChunkPayload, flags: pd.DataFrame) -> None:
+    """The chunk's redacted comments (source_row, reason_code, column), if it has any."""
+    if not len(flags):
+        return
+    payload.n_flagged = flags["source_row"].nunique()
+    fl = flags.rename(columns={"column": "column_name"})[["source_row", "reason_code", "column_name"]]
+    payload.flags, payload.flag_records = _as_arrow(fl), fl.to_dict("records")[:REPORT_ROW_LIMIT]
+
+
+def _add_tokens(payload: ChunkPayload, tokens: pa.Table, firsts: np.ndarray, counts: np.ndarray, pseudo: pa.Table,
+                f: InboxFile, sha: str) -> None:
+    """ops.identity_tokens rows of the chunk: one per distinct identity (its first row, its row count)."""
+    n = len(firsts)
+    names = pseudo.column_names
+    person = pseudo.column("member_person_id_pseudo") if "member_person_id_pseudo" in names else (
+        pseudo.column("ine_pseudo") if "ine_pseudo" in names else None)
+    # The INE pseudonym travels with the tokens: it is the deterministic link between the
+    # CIO's acts and the RIO lists (same keyed domain on both sides).
+    payload.tokens = _with_columns(tokens, {
+        "table_name": pa.array([f.contract.table] * n, pa.string()),
+        "source_file": pa.array([f.name] * n, pa.string()),
+        "file_sha256": pa.array([sha] * n, pa.string()),
+        "sender_code": pa.array([f.sender] * n, pa.string()),
+        "period_month": pa.array([_month_start(f.month).date()] * n, pa.date32()),
+        "source_row": pa.array(payload.source_rows[firsts]),
+        "row_count": pa.array(counts, pa.int32()),
+        "person_pseudo": person.take(firsts) if person is not None else pa.nulls(n, pa.string()),
+        "ine_pseudo": (pseudo.column("ine_pseudo").take(firsts) if "ine_pseudo" in names
+                       else pa.nulls(n, pa.string())),
+    })
+
+
+def _rows(table: pa.Table, start: int, stop: int) -> pa.Table:
+    """Rows start..stop of an Arrow table as a table of their own: a slice would be pickled (spill
+    files) with its parent's whole buffers."""
+    return table.take(pa.array(np.arange(start, stop, dtype=np.int64)))
+
+
+def window_payloads(members: list[tuple[InboxFile, PreparedFile, pd.DataFrame, CastResult, tuple]],
+                    big: CastResult, ctx: IngestContext) -> list[ChunkPayload] | None:
+    """chunk_payloads for the chunks of several files of one contract, month and header, at once.
+
+    `members` are the chunks in the order they were cast together into `big` (cast_many), each with
+    its file, its PreparedFile, its text and its own cast and checked issues; a file's chunks come in
+    order. Why: a window holds ~25 member files of a contract, and each step (redaction, comparison
+    tokens, pseudonyms, the Arrow tables) has a fixed cost per call of a few milliseconds, paid per
+    chunk otherwise. Every step is row by row (identities are grouped within their own chunk,
+    duplicates are still found file by file), so each chunk gets exactly the payload chunk_payloads
+    gives it alone; tests compare the two. None when a step cannot be batched (a column Arrow cannot
+    type): the files are then processed chunk by chunk.
+    """
+    f0 = members[0][0]
+    contract, table = f0.contract, f0.contract.table
+    month_start = _month_start(f0.month)
+    personal, columns = _file_columns(f0, ctx)
+    seen: dict = {}
+    issues_of, positions, source_rows = [], [], []
+    offset = 0
+    for f, _, chunk, cast, checked in members:
+        issues, seen[f.path] = row_issues(cast, chunk, contract, ctx, month_start,
+                                          seen.get(f.path, np.empty(0, dtype=np.uint64)), checked)
+        issues_of.append(issues)
+        good_rows = np.flatnonzero(~cast.typed.index.isin(issues["source_row"].unique()))
+        positions.append(offset + good_rows)
+        source_rows.append(cast.typed.index.to_numpy(dtype="int64")[good_rows])
+        offset += len(chunk)
+    sizes = np.array([len(p) for p in positions], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    owner = np.repeat(np.arange(len(members)), sizes)
+    source_rows = np.concatenate(source_rows)
+    # the good rows of every chunk, with a positional index (source rows repeat from file to file)
+    good = big.typed.iloc[np.concatenate(positions)].reset_index(drop=True)
+    flags = _redact(good)
+    identities = identity_tokens(good, table, ctx.key, within=owner)
+    senders = np.repeat(np.array([m[0].sender for m in members], dtype=object), sizes)
+    try:
+        stored = pseudonymise_arrow(good, personal, senders, ctx.key, columns)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if stored is None:
+        return None
+    stored = stored.drop_columns([name for name in LINEAGE_COLUMNS if name in stored.column_names])
+    if "source_row" in columns:
+        stored = stored.append_column("source_row", pa.array(source_rows))
+    flag_owner = owner[flags["source_row"].to_numpy(dtype="int64")] if len(flags) else np.empty(0, dtype=np.int64)
+    if len(flags):
+        flags = flags.assign(source_row=source_rows[flags["source_row"].to_numpy(dtype="int64")])
+    if identities is not None:
+        tokens, firsts, counts = identities
+        token_owner = owner[firsts]
+        token_starts = np.searchsorted(token_owner, np.arange(len(members) + 1))
+    payloads = []
+    for k, (f, _, chunk, _, _) in enumerate(members):
+        start, stop = starts[k], starts[k + 1]
+        payload = ChunkPayload(len(chunk), source_rows[start:stop], _rows(stored, start, stop))
+        _add_quarantine(payload, issues_of[k], contract)
+        if len(flags) and (flag_owner == k).any():
+            _add_flags(payload, flags[flag_owner == k].reset_index(drop=True))
+        if identities is not None and token_starts[k + 1] > token_starts[k]:
+            lo, hi = token_starts[k], token_starts[k + 1]
+            _add_tokens(payload, _rows(tokens, lo, hi), firsts[lo:hi] - start, counts[lo:hi], payload.stored, f,
+                        members[k][1].sha256)
+        payloads.append(payload)
+    return payloads
 
 
 def load_rows(con, f: InboxFile, ctx: IngestContext, sha: str, version: int, outcome: FileOutcome,
@@ -596,18 +694,19 @@ def prepare_files(con, files: list[InboxFile], ctx: IngestContext) -> dict:
 
 
 def prepare_chunks(items: list[tuple[InboxFile, str]], ctx: IngestContext) -> dict:
-    """Read, type and check ahead the files of a window, all files of one contract and month at once.
+    """Read, type, check and transform ahead the files of a window, all files of one contract and month at once.
 
     Casting (cast_many), great-expectations validation (one call per contract and month instead of
-    one per file) and the code safety net are row-by-row, so running them once on the rows of many
-    files and splitting the result back gives each file exactly what it would get alone; the fixed
-    cost per pandas/GE call, which dominated small member files, is paid once per window.
+    one per file), the code safety net and the payloads (window_payloads: redaction, pseudonyms,
+    comparison tokens) are row-by-row, so running them once on the rows of many files and splitting
+    the result back gives each file exactly what it would get alone; the fixed cost per pandas/GE
+    call, which dominated small member files, is paid once per window.
     Only caches are filled here: nothing is written (no database is needed: workers run this too),
     and a file that cannot be read is left to process_file, which reads it and records what happens
-    exactly as before. Duplicate rows are still found per file, at load time.
+    exactly as before.
     """
     prepared: dict = {}
-    groups: dict[tuple, list[tuple]] = {}   # (contract, month, header) -> (item, position, chunk, contract)
+    groups: dict[tuple, list[tuple]] = {}   # (contract, month, header) -> (file, item, position, chunk)
     for f, sha in items:
         item = PreparedFile(sha)
         prepared[f.path] = item
@@ -620,38 +719,73 @@ def prepare_chunks(items: list[tuple[InboxFile, str]], ctx: IngestContext) -> di
         item.chunks = [None] * len(chunks)
         for position, chunk in enumerate(chunks):
             key = (f.contract.name, f.month, tuple(chunk.columns))
-            groups.setdefault(key, []).append((item, position, chunk, f.contract))
+            groups.setdefault(key, []).append((f, item, position, chunk))
+    batched = []
     for (_, month, _), members in groups.items():
-        contract = members[0][3]
-        chunks = [chunk for _, _, chunk, _ in members]
+        contract = members[0][0].contract
+        chunks = [chunk for _, _, _, chunk in members]
         try:
-            checked = _prepare_group(chunks, contract, _month_start(month), ctx)
+            big, checked = _prepare_group(chunks, contract, _month_start(month), ctx)
         except Exception:              # pragma: no cover - the files are then read and checked one by one
             log.exception("preparation of %s %s failed; its files are processed one by one", contract.name, month)
-            for item, _, _, _ in members:
+            for _, item, _, _ in members:
                 item.chunks = None
             continue
-        for (item, position, chunk, _), (cast, issues) in zip(members, checked):
+        for (_, item, position, chunk), (cast, issues) in zip(members, checked):
             if item.chunks is not None:
                 item.chunks[position] = (chunk, cast, issues)
+        if big is not None:
+            batched.append((members, big))
     for item in prepared.values():
         if item.chunks is not None and any(c is None for c in item.chunks):
             item.chunks = None
+    for members, big in batched:
+        _prepare_payloads(members, big, ctx)
     return prepared
 
 
-def _prepare_group(chunks: list[pd.DataFrame], contract, month_start, ctx: IngestContext) -> list[tuple]:
-    """(cast, (suite issues, code safety-net issues)) for each chunk of one contract, month and header."""
+def _prepare_payloads(members: list[tuple], big: CastResult, ctx: IngestContext) -> None:
+    """PreparedFile.payloads of a group's files whose chunks are all in the group (window_payloads);
+    the others keep their prepared chunks and get their payloads chunk by chunk at load time."""
+    in_group = {id(chunk) for _, _, _, chunk in members}
+    whole = [(f, item, position, chunk) for f, item, position, chunk in members
+             if item.chunks is not None and all(id(c[0]) in in_group for c in item.chunks)]
+    if len({f.path for f, _, _, _ in whole}) < 2:      # one file: nothing to share
+        return
+    if len(whole) < len(members):      # the rows of the files kept, in the order they were cast
+        kept = {id(chunk) for _, _, _, chunk in whole}
+        starts = np.cumsum([0] + [len(m[3]) for m in members])
+        rows = np.concatenate([np.arange(starts[k], starts[k + 1]) for k, m in enumerate(members) if id(m[3]) in kept])
+        big = CastResult(big.typed.iloc[rows], big.issues, big.raw)
+    try:
+        payloads = window_payloads([(f, item, chunk, *item.chunks[position][1:]) for f, item, position, chunk in whole],
+                                   big, ctx)
+    except Exception:                  # pragma: no cover - a bug: the files are transformed one by one
+        log.exception("batched payloads failed; the files are processed one by one")
+        return
+    if payloads is None:
+        return
+    for (_, item, position, _), payload in zip(whole, payloads):
+        if item.payloads is None:
+            item.payloads = [None] * len(item.chunks)
+        item.payloads[position] = payload
+    for _, item, _, _ in whole:
+        item.chunks = None
+
+
+def _prepare_group(chunks: list[pd.DataFrame], contract, month_start, ctx: IngestContext) -> tuple:
+    """(the chunks cast together or None, [(cast, (suite issues, code safety-net issues))] for each
+    chunk) for the chunks of one contract, month and header."""
     big, casts = cast_many(chunks, contract, month_start)
     if big is None:                    # cast chunk by chunk: judge all their values in one GE call
         prejudge([c.typed for c in casts], contract, ctx.reference, month_start)
-        return [(cast, None) for cast in casts]
+        return None, [(cast, None) for cast in casts]
     offsets = np.cumsum([0] + [len(c) for c in chunks])
     indexes = [c.index for c in chunks]
     suites = split_issues(validate_chunk(big.typed, big.raw, contract, ctx.reference, month_start, ctx.mode),
                           offsets, indexes)
     safety = split_issues(_code_safety_net(big.typed, big.raw, contract), offsets, indexes)
-    return [(cast, (suites[k], safety[k])) for k, cast in enumerate(casts)]
+    return big, [(cast, (suites[k], safety[k])) for k, cast in enumerate(casts)]
 
 
 def _reject(con, f: InboxFile, ctx: IngestContext, outcome: FileOutcome, rejection: StructuralRejection) -> FileOutcome:

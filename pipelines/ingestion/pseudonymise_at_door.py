@@ -54,9 +54,13 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"spro-key-id" + key).hexdigest()[:16]
 
 
+# Targets whose pseudonym domain depends on the sender (domain_for).
+PER_SENDER_TARGETS = ("member_person_id",)
+
+
 def domain_for(target: str, sender_code: str) -> str:
     """The pseudonym domain of a target: a member's person numbers are namespaced by member."""
-    if target == "member_person_id":
+    if target in PER_SENDER_TARGETS:
         return _pseudo.person_id_domain(sender_code) if _pseudo else f"person_id:{sender_code}"
     return target
 
@@ -94,7 +98,7 @@ def pseudonymise_frame(frame: pd.DataFrame, personal: set[str], sender_code: str
     return out
 
 
-def pseudonymise_arrow(frame: pd.DataFrame, personal: set[str], sender_code: str, key: bytes,
+def pseudonymise_arrow(frame: pd.DataFrame, personal: set[str], sender_code: str | np.ndarray, key: bytes,
                        keep: list[str]):
     """pseudonymise_frame(frame[...]) restricted to the `keep` columns, as a pyarrow Table.
 
@@ -102,6 +106,9 @@ def pseudonymise_arrow(frame: pd.DataFrame, personal: set[str], sender_code: str
     are added. Arrow because the table goes straight to DuckDB, and each distinct pseudonym then
     becomes an Arrow string once instead of once per row. Raises what pa.Table.from_pandas raises
     on a column Arrow cannot type (the caller then loads through pandas as before).
+
+    `sender_code` may also give each row's sender (the rows of several members' files at once): a
+    column whose domain depends on the sender (PER_SENDER_TARGETS) is then hashed sender by sender.
     """
     import pyarrow as pa
 
@@ -117,9 +124,26 @@ def pseudonymise_arrow(frame: pd.DataFrame, personal: set[str], sender_code: str
             # A text column is factorised as it is: its distinct values and missing ones are those
             # of _as_text's object copy, which cost more than the hashing here.
             texts = values if isinstance(values.dtype, pd.StringDtype) else _as_text(values)
-            table = table.append_column(f"{column}_pseudo", _pseudo.pseudonymize_arrow(
-                texts, key, domain_for(column, sender_code)))
+            if isinstance(sender_code, str) or column not in PER_SENDER_TARGETS:
+                sender = sender_code if isinstance(sender_code, str) else ""
+                array = _pseudo.pseudonymize_arrow(texts, key, domain_for(column, sender))
+            else:
+                array = _per_sender_pseudonyms(texts, np.asarray(sender_code, dtype=object), key, column)
+            table = table.append_column(f"{column}_pseudo", array)
     return table
+
+
+def _per_sender_pseudonyms(texts: pd.Series, senders: np.ndarray, key: bytes, column: str):
+    """The pseudonyms of a column whose domain is the row's sender: each sender's rows hashed in its
+    own domain, put back in row order."""
+    import pyarrow as pa
+
+    codes, names = pd.factorize(senders)
+    order = np.argsort(codes, kind="stable")
+    parts = [_pseudo.pseudonymize_arrow(texts.iloc[order[codes[order] == k]], key, domain_for(column, name))
+             for k, name in enumerate(names)]
+    ordered = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    return ordered.take(pa.array(np.argsort(order, kind="stable"), type=pa.int64()))
 
 
 IDENTITY_COLUMNS = {
@@ -134,12 +158,14 @@ IDENTITY_COLUMNS = {
 TOKEN_PERSON_COLUMNS = ("member_person_id", "ine")
 
 
-def distinct_identities(frame: pd.DataFrame, table: str) -> tuple[np.ndarray, np.ndarray] | None:
+def distinct_identities(frame: pd.DataFrame, table: str,
+                        within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(position of the first row of each distinct identity, number of rows of each), in order of
     first appearance; None when the table carries no identity.
 
     The identity is every column the tokens and their person pseudonyms are computed from, so two
-    rows of one identity get the same token row.
+    rows of one identity get the same token row. `within` (one label per row, e.g. the chunk a row
+    comes from) keeps equal identities of different labels apart.
     """
     columns = IDENTITY_COLUMNS.get(table)
     if columns is None:
@@ -147,13 +173,16 @@ def distinct_identities(frame: pd.DataFrame, table: str) -> tuple[np.ndarray, np
     by = [c for c in (*columns.values(), *TOKEN_PERSON_COLUMNS) if c in frame.columns]
     if not by or frame.empty:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    keys = [frame[c] for c in by]
+    if within is not None:
+        keys.insert(0, pd.Series(within, index=frame.index, name="__within__"))
     # ngroup(sort=False) numbers the groups in order of first appearance, so np.unique's order is that one
-    groups = frame.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
+    groups = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
     _, firsts, counts = np.unique(groups, return_index=True, return_counts=True)
     return firsts.astype(np.int64), counts.astype(np.int64)
 
 
-def identity_tokens(frame: pd.DataFrame, table: str, key: bytes):
+def identity_tokens(frame: pd.DataFrame, table: str, key: bytes, within: np.ndarray | None = None):
     """(comparison tokens of each distinct identity of the frame, position of its first row, its
     number of rows), or None when the table carries no identity or the frame no name.
 
@@ -162,7 +191,7 @@ def identity_tokens(frame: pd.DataFrame, table: str, key: bytes):
     what ingestion writes to DuckDB. Weighed by its row count, one row per identity tells the
     linkage exactly what one row per raw row told it (link_warehouse.identities_sql).
     """
-    identities = distinct_identities(frame, table)
+    identities = distinct_identities(frame, table, within)
     if identities is None:
         return None
     firsts, counts = identities

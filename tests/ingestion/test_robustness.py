@@ -228,17 +228,31 @@ def test_casting_many_files_at_once_equals_casting_each(tiny_region):
 
 
 def test_reading_ahead_changes_nothing(tiny_region, tmp_path, monkeypatch):
-    """Files prepared ahead by window (batched casting and GE) load exactly as files read one by one."""
+    """Files prepared ahead by window (batched casting, GE, redaction, pseudonyms and comparison
+    tokens) load exactly as files read one by one: raw rows, quarantine, flags and identity tokens."""
     from pipelines.ingestion import expectations, service
     from tests.ingestion.conftest import ingest_all
 
     monkeypatch.setenv("SPRO_PSEUDONYM_KEY", FIXED_KEY)
     settings = use_warehouse(monkeypatch, tmp_path / "ahead", tiny_region["inbox"])
+    from pipelines.ingestion import loader
+
+    batched = []     # chunks whose payloads were computed with other files' (window_payloads)
+    real = loader.window_payloads
+    monkeypatch.setattr(loader, "window_payloads",
+                        lambda members, big, ctx: batched.extend(members) or real(members, big, ctx))
+
+    def snapshot(settings) -> dict:
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            return {t: table_snapshot(con, t) for t in (*RAW_TABLES, "ops.identity_tokens")}
+
     expectations._VERDICTS.clear()
     ingest_all(settings)
-    ahead = _snapshot(settings)
+    ahead = snapshot(settings)
+    assert len({f.path for f, *_ in batched}) >= 10 and len({f.sender for f, *_ in batched}) >= 5
+    assert ahead["ops.row_flags"] and ahead["ops.identity_tokens"] and ahead["ops.quarantine"]
     monkeypatch.setattr(service, "prepare_files", lambda con, files, ctx: {})
     expectations._VERDICTS.clear()
     other = use_warehouse(monkeypatch, tmp_path / "one_by_one", tiny_region["inbox"])
     ingest_all(other)
-    assert _snapshot(other) == ahead
+    assert snapshot(other) == ahead

@@ -443,9 +443,10 @@ def test_a_months_ledger_state_is_read_in_one_query_with_the_meaning_of_the_ledg
     assert ledger.month_state(ledger.month_receipts(con, "activity", "ML03", month)) == (1, 0, 0)
 
 
-def test_timestamps_judged_by_their_day_quarantine_exactly_the_rows_ge_rejects_one_by_one(contracts):
-    """An event log's timestamps are judged by day (expectations._judged_by_day): at the month's
-    edges, to the second, the rows quarantined must be those great-expectations rejects when it
+def test_timestamps_judged_by_their_day_quarantine_exactly_the_rows_ge_rejects_one_by_one(contracts, monkeypatch):
+    """An event log's timestamps are judged by a representative of their day (expectations._judged:
+    midnight as itself, any other time as noon): at the month's edges, to the second, and for a strict
+    or an inclusive maximum, the rows quarantined must be those great-expectations rejects when it
     sees every timestamp itself (mode="rows")."""
     from pipelines.config import load_settings
     from pipelines.ingestion import expectations
@@ -453,28 +454,41 @@ def test_timestamps_judged_by_their_day_quarantine_exactly_the_rows_ge_rejects_o
     from pipelines.reference import load_reference
 
     contract = contracts.contracts["lorfolio_jsonl"]
+    reference = load_reference(load_settings())
     month = pd.Timestamp("2025-01-01")
     stamps = ["2024-12-31T23:59:59", "2025-01-01T00:00:00", "2025-01-01T00:00:01", "2025-01-15T12:30:00",
               "2025-01-31T23:59:59", "2025-02-01T00:00:00", "2025-02-01T00:00:01", "2024-12-31T00:00:00",
-              "2025-01-31T23:59:59", ""]
+              "2025-01-31T23:59:59", "", "2025-01-15T08:00:00", "2025-01-15T18:45:10"]
     raw = pd.DataFrame({"ts": stamps, "compte": [f"lf-{i}" for i in range(len(stamps))],
                         "action": "connexion", "bassin": "29", "annee_naissance": "1990", "sexe": "F"},
                        index=pd.RangeIndex(2, 2 + len(stamps)))
     typed = cast_chunk(raw, contract, month).typed
-    rule = next(r for r in expectations.rules_for(contract, load_reference(load_settings()), set(typed.columns))
+    rule = next(r for r in expectations.rules_for(contract, reference, set(typed.columns))
                 if r.column == "event_time" and r.type == "expect_column_values_to_be_between")
+    assert dict(rule.kwargs)["strict_max"] is True
     assert expectations._judged_by_day(rule, typed["event_time"])
-    assert typed["event_time"].nunique() == 8 and expectations._column_values(typed, rule).nunique() == 5
+    # 10 distinct timestamps, 8 values judged: the three times of 15 January are one noon
+    assert typed["event_time"].nunique() == 10 and expectations._column_values(typed, rule).nunique() == 8
 
-    def outside(mode):
+    all_rules = expectations.rules_for(contract, reference, set(typed.columns))
+
+    def outside(mode, judged_rule):
         expectations._VERDICTS.clear()
-        issues = expectations.validate_chunk(typed, raw, contract, load_reference(load_settings()), month, mode)
+        rules = [judged_rule if r == rule else r for r in all_rules]
+        monkeypatch.setattr(expectations, "rules_for", lambda *args: rules)
+        issues = expectations.validate_chunk(typed, raw, contract, reference, month, mode)
         return sorted(issues.loc[issues["reason_code"] == "DATE_OUTSIDE_MONTH", "source_row"].tolist())
 
     # rows 2, 7, 8, 9: the last second of December, the first two seconds of February, a December midnight
-    assert outside("rows") == outside("distinct") == [2, 7, 8, 9]
-    # a non-strict maximum would let 2025-02-01T00:00:01 pass by its day: such a rule is judged per value
+    assert outside("rows", rule) == outside("distinct", rule) == [2, 7, 8, 9]
+    # an inclusive maximum lets the February midnight (row 7) pass, and only it
     loose = expectations.Rule(rule.family, rule.type, rule.column,
                               tuple((k, False if k == "strict_max" else v) for k, v in rule.kwargs), rule.reason,
                               rule.blocking)
-    assert not expectations._judged_by_day(loose, typed["event_time"])
+    assert expectations._judged_by_day(loose, typed["event_time"])
+    assert outside("rows", loose) == outside("distinct", loose) == [2, 8, 9]
+    # a bound that is not at midnight is compared with every value
+    noon_bound = expectations.Rule(rule.family, rule.type, rule.column,
+                                   tuple((k, "2025-01-15T12:00:00" if k == "min_value" else v) for k, v in rule.kwargs),
+                                   rule.reason, rule.blocking)
+    assert not expectations._judged_by_day(noon_bound, typed["event_time"])
