@@ -7,6 +7,8 @@ Nothing lost, nothing doubled:
   deleted and the new ones inserted in the same transaction, the ledger keeps both entries;
 - any failure rolls the transaction back: the partition stays as it was; a crash of the process
   leaves no committed half-load (DuckDB discards an uncommitted transaction), so a re-run redoes it.
+  (With worker processes, service.write_window commits several prepared files in one transaction
+  and, if one fails, rolls them all back and writes them again one transaction each.)
 
 Two halves: chunk_payloads does the CPU-bound work that needs no database (read, cast, GE suites,
 duplicate rows, redaction, pseudonyms, comparison tokens, the Arrow tables and quarantine records),
@@ -589,7 +591,7 @@ def _reset_counts(outcome: FileOutcome) -> None:
     outcome.quarantined, outcome.flagged = [], []
 
 
-def _roll_back(con) -> None:
+def roll_back(con) -> None:
     """Roll the file's transaction back, if DuckDB has not already ended it.
 
     A commit that fails (a full disk) or an error that invalidates the transaction leaves none
@@ -603,10 +605,13 @@ def _roll_back(con) -> None:
 
 
 def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContext,
-                 prepared: PreparedFile | None = None) -> FileOutcome:
+                 prepared: PreparedFile | None = None, own_transaction: bool = True) -> FileOutcome:
     """Ingest one file; never raises for bad input (the outcome says what happened).
 
     `prepared`: the file already read, typed and judged by prepare_files (same result, less work).
+    `own_transaction=False`: the caller holds a transaction for several files (service.write_window)
+    and commits it; a failure is then raised, not recorded, for the caller to roll back and write
+    the files again one transaction each.
     """
     sha = prepared.sha256 if prepared is not None else sha256_of(f.path)
     stat = f.path.stat()
@@ -635,7 +640,8 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
     if f.month < ctx.settings.first_month:
         return _reject(con, f, ctx, outcome, StructuralRejection(
             "MONTH_OUT_OF_RANGE", f"mois {f.month} antérieur au premier mois accepté ({ctx.settings.first_month})"))
-    con.begin()
+    if own_transaction:
+        con.begin()
     try:
         load_rows(con, f, ctx, sha, outcome.version, outcome, prepared, earlier_loads=n_earlier > 0)
         check_conservation(outcome)
@@ -646,15 +652,20 @@ def process_file(con: duckdb.DuckDBPyConnection, f: InboxFile, ctx: IngestContex
         if n_loaded:
             ledger.mark_replaced(con, f.feed, f.sender, month_date, outcome.version)
         ledger.insert_entry(con, _entry(f, outcome, ctx, "loaded"))
-        con.commit()
+        if own_transaction:
+            con.commit()
         outcome.status = "loaded"
         return outcome
     except StructuralRejection as rejection:
-        _roll_back(con)
+        if not own_transaction:
+            raise
+        roll_back(con)
         _reset_counts(outcome)
         return _reject(con, f, ctx, outcome, rejection)
     except Exception as error:  # a bug or an I/O error: roll back, record, carry on with other files
-        _roll_back(con)
+        if not own_transaction:
+            raise
+        roll_back(con)
         _reset_counts(outcome)
         outcome.status, outcome.reason_code = "failed", "LOAD_FAILED"
         outcome.reason_detail = f"{type(error).__name__}: {error}"[:500]

@@ -38,12 +38,13 @@ log = logging.getLogger(__name__)
 
 _CONTEXT: IngestContext | None = None
 
-# A worker is replaced by a fresh one after this many windows: its resident size otherwise creeps up
-# window after window (~200 MB over a region's month; neither smaller pseudonym caches nor
-# gc + malloc_trim between windows changed that), and the writer plus two workers must stay under
-# 2 GB. Not more often: a fresh worker re-warms GE and the pseudonym caches (a few seconds; every 4
-# windows cost ~30 s on a region's two months).
-WINDOWS_PER_WORKER = 12
+# A worker is replaced by a fresh one after this many windows: its caches (pseudonyms, tokens, GE
+# verdicts) grow as it meets new values, and the writer plus two workers must stay under 2 GB. Not
+# more often: a fresh worker re-warms GE and those caches (a few seconds; every 4 windows cost ~30 s
+# on a region's two months). The pseudonym memo used to grow without bound (one domain per member,
+# see pseudonymize.SERIES_CACHE_LIMIT), which forced 12; with it bounded, on a region-year: 24
+# windows peaked at 1,838 MB (PSS, writer + workers + fork server), never replacing them at 2,111 MB.
+WINDOWS_PER_WORKER = 24
 
 
 # Rows per chunk in a worker (at most): a chunk's text, typed and payload copies are a worker's

@@ -254,8 +254,11 @@ def normalizer_for(domain: str) -> Callable[[object], str | None]:
 
 
 # Pseudonyms of raw texts already seen in this process, per (key, domain): person numbers, INE and
-# names recur across a member's monthly files. Bounded like _TOKEN_CACHE.
+# names recur across a member's monthly files. Bounded in ALL domains together (SERIES_CACHE_LIMIT):
+# each member has its own person-number domain, so a bound per domain let ~300 of them grow without
+# limit, ~6 MB per window of files in an ingestion worker; that was the workers' memory creep.
 _SERIES_CACHE: dict[tuple[bytes, str], dict[str, str | None]] = {}
+SERIES_CACHE_LIMIT = 200_000
 
 
 def pseudonymize_series(
@@ -291,9 +294,9 @@ def _pseudonym_codes(values: pd.Series, key: bytes, domain: str,
     # custom `normalize` could map the same text differently.
     memo = None
     if normalize is None:
+        if sum(len(m) for m in _SERIES_CACHE.values()) > SERIES_CACHE_LIMIT:
+            _SERIES_CACHE.clear()
         memo = _SERIES_CACHE.setdefault((key, domain), {})
-        if len(memo) > PSEUDONYM_CACHE_LIMIT:
-            memo.clear()
     normalize = normalize or normalizer_for(domain)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = uniques.tolist()  # tolist: iterating an Arrow array is slow
@@ -492,7 +495,7 @@ assert sorted(c for _, cols in _TOKEN_GROUPS for c in cols) == sorted(TOKEN_COLU
 # communes and deletion strings come back in every member file, so each is hashed once per run
 # instead of once per file. Bounded: a domain's cache is emptied when it grows past the limit.
 _TOKEN_CACHE: dict[tuple[bytes, str], dict[str, str]] = {}
-PSEUDONYM_CACHE_LIMIT = 400_000   # per domain, for this cache and _SERIES_CACHE
+PSEUDONYM_CACHE_LIMIT = 400_000   # per domain (a handful of domains)
 
 
 def cached_tokens(values: list[str], key: bytes, domain: str) -> list[str]:

@@ -78,6 +78,10 @@ def test_workers_load_exactly_what_the_writer_alone_loads(tiny_region, tmp_path,
     assert all(stats["workers"] == 2 for stats, _ in parallel_runs)
     assert max(stats["worker_peak_rss_mb"] for stats, _ in parallel_runs) > 0
     assert max(stats["worker_cpu_seconds"] for stats, _ in parallel_runs) > 0
+    # files prepared by the workers were committed several per transaction (service.write_window)
+    grouped = sum(stats["grouped_files"] for stats, _ in parallel_runs)
+    assert grouped > sum(stats["group_commits"] for stats, _ in parallel_runs) > 0
+    assert all(stats["group_commits"] == 0 for stats, _ in alone_runs)
     assert [outcomes for _, outcomes in parallel_runs] == [outcomes for _, outcomes in alone_runs]
     statuses = {status for _, outcomes in alone_runs for _, status, *_ in outcomes}
     assert {"loaded", "duplicate", "rejected"} <= statuses
@@ -92,7 +96,7 @@ def test_workers_load_exactly_what_the_writer_alone_loads(tiny_region, tmp_path,
 
 
 def test_with_workers_a_failure_half_way_rolls_back_only_that_file(tiny_region, tmp_path, monkeypatch, force_parallel):
-    from pipelines.ingestion import loader
+    from pipelines.ingestion import loader, service
     from pipelines.ingestion.service import ingest_partition
 
     monkeypatch.setenv("SPRO_PSEUDONYM_KEY", FIXED_KEY)
@@ -106,9 +110,19 @@ def test_with_workers_a_failure_half_way_rolls_back_only_that_file(tiny_region, 
             raise OSError("disque plein (simulé)")
 
     monkeypatch.setattr(loader, "_insert_frame", failing)
+    calls = []     # (file, in its own transaction)
+    process_file = service.process_file
+    monkeypatch.setattr(service, "process_file", lambda con, f, ctx, prepared=None, own_transaction=True: (
+        calls.append((f.name, own_transaction)), process_file(con, f, ctx, prepared, own_transaction))[1])
     result = ingest_partition(settings, "raw_member_activity", TINY_MONTH)
     statuses = {o.file_name: o.status for o in result.outcomes}
     assert statuses["activity/CIO001_2025-01.csv"] == "failed"
+    # the failure happened in a transaction shared with other files (service.write_window): the group
+    # was rolled back and its files written again, each in its own transaction
+    failing_call = calls.index(("activity/CIO001_2025-01.csv", False))
+    assert calls[failing_call - 1][1] is False          # a file before it in the same transaction
+    assert calls[failing_call - 1][0] in [name for name, own in calls[failing_call + 1:] if own]
+    assert ("activity/CIO001_2025-01.csv", True) in calls[failing_call + 1:]
     assert sum(status == "loaded" for status in statuses.values()) == len(statuses) - 1 - sum(
         status == "rejected" for status in statuses.values())
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 
 import duckdb
 import pandas as pd
@@ -227,9 +228,12 @@ def test_casting_many_files_at_once_equals_casting_each(tiny_region):
             assert alone.issues.astype(str).values.tolist() == cast.issues.astype(str).values.tolist()
 
 
-def test_reading_ahead_changes_nothing(tiny_region, tmp_path, monkeypatch):
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_reading_ahead_changes_nothing(tiny_region, tmp_path, monkeypatch, chunk_rows):
     """Files prepared ahead by window (batched casting, GE, redaction, pseudonyms and comparison
-    tokens) load exactly as files read one by one: raw rows, quarantine, flags and identity tokens."""
+    tokens) load exactly as files read one by one: raw rows, quarantine, flags and identity tokens.
+    With 7-row chunks, spreadsheets span several chunks: duplicates across chunks, identities per chunk."""
+    options = {"chunk_rows": chunk_rows} if chunk_rows else {}
     from pipelines.ingestion import expectations, service
     from tests.ingestion.conftest import ingest_all
 
@@ -247,12 +251,14 @@ def test_reading_ahead_changes_nothing(tiny_region, tmp_path, monkeypatch):
             return {t: table_snapshot(con, t) for t in (*RAW_TABLES, "ops.identity_tokens")}
 
     expectations._VERDICTS.clear()
-    ingest_all(settings)
+    ingest_all(settings, **options)
     ahead = snapshot(settings)
     assert len({f.path for f, *_ in batched}) >= 10 and len({f.sender for f, *_ in batched}) >= 5
+    if chunk_rows:      # some files were batched as several chunks
+        assert max(Counter(f.path for f, *_ in batched).values()) > 1
     assert ahead["ops.row_flags"] and ahead["ops.identity_tokens"] and ahead["ops.quarantine"]
     monkeypatch.setattr(service, "prepare_files", lambda con, files, ctx: {})
     expectations._VERDICTS.clear()
     other = use_warehouse(monkeypatch, tmp_path / "one_by_one", tiny_region["inbox"])
-    ingest_all(other)
+    ingest_all(other, **options)
     assert snapshot(other) == ahead
