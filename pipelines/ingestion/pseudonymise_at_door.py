@@ -139,8 +139,9 @@ def _per_sender_pseudonyms(texts: pd.Series, senders: np.ndarray, key: bytes, co
     import pyarrow as pa
 
     codes, names = pd.factorize(senders)
-    order = np.argsort(codes, kind="stable")
-    parts = [_pseudo.pseudonymize_arrow(texts.iloc[order[codes[order] == k]], key, domain_for(column, name))
+    order = np.argsort(codes, kind="stable")           # each sender's rows together, in row order
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    parts = [_pseudo.pseudonymize_arrow(texts.iloc[order[bounds[k]:bounds[k + 1]]], key, domain_for(column, name))
              for k, name in enumerate(names)]
     ordered = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
     return ordered.take(pa.array(np.argsort(order, kind="stable"), type=pa.int64()))
