@@ -184,11 +184,12 @@ LINEAGE_COLUMNS = ("source_row", "source_file", "file_sha256", "file_version", "
                    "loaded_at")
 
 
-def _stored_arrow(good: pd.DataFrame, personal: set[str], sender: str | None, key: bytes,
-                  columns: list[str]) -> pa.Table | None:
+def _stored_arrow(good: pd.DataFrame, personal: set[str], sender: str | np.ndarray | None, key: bytes,
+                  columns: list[str], source_rows: np.ndarray | None = None) -> pa.Table | None:
     """The rows as raw.<table> stores them (pseudonymised, with source_row but not the other lineage
     columns, see _with_lineage), as an Arrow table; None when a column cannot be typed by Arrow (the
-    pandas path then handles it, as before)."""
+    pandas path then handles it, as before). `sender` may give each row's sender and `source_rows`
+    each row's line number (the rows of several files, window_payloads); by default the index."""
     try:
         stored = pseudonymise_arrow(good, personal, sender, key, columns)
     except (pa.ArrowException, TypeError, ValueError):
@@ -198,7 +199,8 @@ def _stored_arrow(good: pd.DataFrame, personal: set[str], sender: str | None, ke
     # Lineage wins over a typed column of the same name (an aggregate's period_month), as assign did.
     stored = stored.drop_columns([name for name in LINEAGE_COLUMNS if name in stored.column_names])
     if "source_row" in columns:
-        stored = stored.append_column("source_row", pa.array(good.index.to_numpy(dtype="int64")))
+        rows = good.index.to_numpy(dtype="int64") if source_rows is None else source_rows
+        stored = stored.append_column("source_row", pa.array(rows))
     return stored
 
 
@@ -449,15 +451,9 @@ def window_payloads(members: list[tuple[InboxFile, PreparedFile, pd.DataFrame, C
     flags = _redact(good)
     identities = identity_tokens(good, table, ctx.key, within=owner)
     senders = np.repeat(np.array([m[0].sender for m in members], dtype=object), sizes)
-    try:
-        stored = pseudonymise_arrow(good, personal, senders, ctx.key, columns)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
+    stored = _stored_arrow(good, personal, senders, ctx.key, columns, source_rows)
     if stored is None:
         return None
-    stored = stored.drop_columns([name for name in LINEAGE_COLUMNS if name in stored.column_names])
-    if "source_row" in columns:
-        stored = stored.append_column("source_row", pa.array(source_rows))
     flag_owner = owner[flags["source_row"].to_numpy(dtype="int64")] if len(flags) else np.empty(0, dtype=np.int64)
     if len(flags):
         flags = flags.assign(source_row=source_rows[flags["source_row"].to_numpy(dtype="int64")])
