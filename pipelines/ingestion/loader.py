@@ -462,7 +462,7 @@ def window_payloads(members: list[tuple[InboxFile, PreparedFile, pd.DataFrame, C
         token_owner = owner[firsts]
         token_starts = np.searchsorted(token_owner, np.arange(len(members) + 1))
     payloads = []
-    for k, (f, _, chunk, _, _) in enumerate(members):
+    for k, (f, item, chunk, _, _) in enumerate(members):
         start, stop = starts[k], starts[k + 1]
         payload = ChunkPayload(len(chunk), source_rows[start:stop], _rows(stored, start, stop))
         _add_quarantine(payload, issues_of[k], contract)
@@ -471,7 +471,7 @@ def window_payloads(members: list[tuple[InboxFile, PreparedFile, pd.DataFrame, C
         if identities is not None and token_starts[k + 1] > token_starts[k]:
             lo, hi = token_starts[k], token_starts[k + 1]
             _add_tokens(payload, _rows(tokens, lo, hi), firsts[lo:hi] - start, counts[lo:hi], payload.stored, f,
-                        members[k][1].sha256)
+                        item.sha256)
         payloads.append(payload)
     return payloads
 

@@ -71,8 +71,6 @@ def open_warehouse(settings: Settings, ctx: IngestContext) -> duckdb.DuckDBPyCon
     # (to its temp directory) rather than grow to ~1.6 GB on a region's two months; with the worker
     # processes alongside, the machine's peak must stay under 2 GB.
     con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
-    if os.environ.get("SPRO_WRITER_THREADS"):
-        con.execute(f"SET threads = {int(os.environ['SPRO_WRITER_THREADS'])}")
     from pipelines.ingestion.common_model import TABLES
 
     ledger.ensure_schema(con, {t: ctx.contracts.personal_targets(t) for t in TABLES})

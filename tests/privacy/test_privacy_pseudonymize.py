@@ -339,3 +339,20 @@ def test_pseudonym_memo_and_arrow_give_the_same_pseudonyms():
         assert out.tolist() == expected
         assert pseudonymize_arrow(values, KEY, person_id_domain("ML054")).to_pylist() == expected
     assert pseudonymize_series(values, OTHER_KEY, person_id_domain("ML054")).tolist()[0] != expected[0]
+
+
+def test_pseudonym_memo_is_bounded_across_all_domains(monkeypatch):
+    """The memo of pseudonyms is bounded in all domains together: each member has its own
+    person-number domain, and a bound per domain let an ingestion worker's memory grow without limit.
+    Values stay right after the memo is emptied."""
+    from pipelines.privacy import pseudonymize
+
+    monkeypatch.setattr(pseudonymize, "_SERIES_CACHE", {})
+    monkeypatch.setattr(pseudonymize, "SERIES_CACHE_LIMIT", 100)
+    values = pd.Series([f"P{i:04d}" for i in range(30)])
+    for member in range(20):        # 20 members x 30 person numbers = 600 values met
+        domain = pseudonymize.person_id_domain(f"ML{member:03d}")
+        hashed = pseudonymize.pseudonymize_series(values, KEY, domain)
+        assert hashed.tolist() == [pseudonym(KEY, domain, v) for v in values]
+        assert sum(len(memo) for memo in pseudonymize._SERIES_CACHE.values()) <= 100 + len(values)
+    assert pseudonymize._SERIES_CACHE      # still memoising
