@@ -482,6 +482,28 @@ def duplicate_mask(typed: pd.DataFrame, raw: pd.DataFrame, table: str, seen: np.
         frame = typed[present]
     hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     within = pd.Series(hashes).duplicated(keep="first").to_numpy()
-    before = np.isin(hashes, seen) if len(seen) else np.zeros(len(hashes), dtype=bool)
-    mask = pd.Series(within | before, index=typed.index)
-    return mask, np.union1d(seen, hashes)
+    mask = pd.Series(within | in_sorted(hashes, seen), index=typed.index)
+    return mask, sorted_union(seen, hashes)
+
+
+# Set operations on 64-bit hashes by sorting, written by hand: numpy 2.4's np.isin and np.union1d
+# go through np.unique, which hashes integers into a table, and that measured ~0.7 us per value
+# here (230 ms for 350,000 uint64) against 5 ms to sort them: on a Lorfolio month (275,000 rows in 6
+# chunks) they were 0.6 s of the 1.0 s the duplicate rows cost.
+
+
+def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """np.isin(values, sorted_values) for a sorted array without repeats."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    positions = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[positions] == values
+
+
+def sorted_union(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """np.union1d(sorted_values, values): sorted, without repeats."""
+    merged = np.concatenate([sorted_values, values])
+    merged.sort()
+    if len(merged) < 2:
+        return merged
+    return merged[np.concatenate([[True], merged[1:] != merged[:-1]])]

@@ -366,21 +366,23 @@ def _arrow_jsonl(path: Path, contract: Contract) -> pa.Table | None:
 
 
 def _arrow_json_frames(table: pa.Table, contract: Contract, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Chunks as the line path builds them: object columns of text ("" where absent), row numbers 1..n."""
+    """Chunks as the line path builds them: text columns ("" where absent), row numbers 1..n; the
+    texts stay in Arrow memory (pandas' `str` dtype), never one Python object per value."""
     sources = [c.source for c in contract.columns]
     for start in range(0, table.num_rows, chunk_rows):
         part = table.slice(start, chunk_rows)
-        data = {}
+        columns = []
         for source in sources:
             if source in part.column_names:
                 column = part.column(source)
                 if not pa.types.is_string(column.type):
                     column = column.cast(pa.string())
-                data[source] = column.fill_null("").to_numpy(zero_copy_only=False)
+                columns.append(column.fill_null(""))
             else:
-                data[source] = np.full(part.num_rows, "", dtype=object)
-        data["__malformed__"] = np.full(part.num_rows, "", dtype=object)
-        frame = pd.DataFrame(data).astype(object)
+                columns.append(pa.array([""] * part.num_rows, pa.string()))
+        columns.append(pa.array([""] * part.num_rows, pa.string()))
+        frame = pd.DataFrame({name: pd.Series(column, dtype="str") for name, column in
+                              zip(sources + ["__malformed__"], columns)})
         frame.index = pd.RangeIndex(start + 1, start + 1 + part.num_rows)
         yield frame
 
@@ -405,19 +407,20 @@ def _check_json_key_set(seen: set[str], contract: Contract) -> None:
 
 
 def _json_columns_frame(columns: list[list[str]], malformed: list[str], sources: list[str], start: int) -> pd.DataFrame:
-    """The chunk as _json_frame builds it from row dicts: object columns of text, "" where absent."""
+    """The chunk as _json_frame builds it from row dicts: text columns, "" where absent."""
     data = dict(zip(sources, columns))
     data["__malformed__"] = malformed
-    # Built with pandas' own string inference, then as objects, exactly as from_records + astype did:
-    # a text Arrow cannot hold (a lone surrogate from a JSON escape) fails here as it did before.
-    frame = pd.DataFrame(data).astype(object)
+    # pandas' `str` dtype (texts in Arrow memory, not a Python object per value: hashing and casting
+    # them cost less): a text Arrow cannot hold (a lone surrogate from a JSON escape) fails here as
+    # it did with from_records + astype.
+    frame = pd.DataFrame(data).astype("str")
     frame.index = pd.RangeIndex(start, start + len(malformed))
     return frame
 
 
 def _json_frame(rows: list[dict], sources: list[str], start: int) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=sources + ["__malformed__"]).astype(object)
-    frame = frame.where(frame.notna(), "")
+    frame = frame.where(frame.notna(), "").astype("str")
     frame.index = pd.RangeIndex(start, start + len(frame))
     return frame
 
