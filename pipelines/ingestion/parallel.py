@@ -110,7 +110,28 @@ def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[
             out[f.path] = PreparedFile(sha)
             continue
         out[f.path] = PreparedFile(sha, spill=spill)
+    del prepared
+    release_free_memory()
     return out, peak_rss_mb(), time.process_time() - cpu_start
+
+
+def release_free_memory() -> None:
+    """Give the memory a window freed back to the system, between windows.
+
+    Why: Arrow's allocator (mimalloc) and glibc's malloc keep freed memory for reuse; measured on a
+    worker after 10 and 20 windows of a region-year, Arrow alone held 80-90 MB it no longer used.
+    A worker is held to the memory budget by its resident size, so what it keeps without using is
+    as costly as what it uses. Both calls take a few milliseconds.
+    """
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):       # not glibc: nothing to trim
+        pass
 
 
 class WorkerPool:

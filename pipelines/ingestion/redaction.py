@@ -61,6 +61,25 @@ def _row_name_tokens(names: tuple) -> frozenset[str]:
 
 def redact_comment(comment: str, own_names: set[str]) -> tuple[str, list[str]]:
     """(redacted text, reason codes found) for one comment."""
+    text, found, name_hit, words, folded = _redacted_by_patterns(comment)
+    found = list(found)
+    if own_names and not folded.isdisjoint(own_names):
+        words = list(words)
+        for i, word in enumerate(words):
+            if word and _fold(word) in own_names:
+                words[i] = PLACEHOLDER["COMMENT_NAME_REDACTED"]
+                name_hit = True
+        text = "".join(words)
+    if name_hit:
+        found.append("COMMENT_NAME_REDACTED")
+    return text, found
+
+
+@lru_cache(maxsize=20_000)   # the same comments come back ("RAS", "entretien de suivi", ...)
+def _redacted_by_patterns(comment: str) -> tuple[str, tuple[str, ...], bool, tuple[str, ...], frozenset[str]]:
+    """What redact_comment finds in a comment whatever the row: (text with phones, e-mails and
+    civility or first-last names redacted, phone/e-mail reasons, whether a name was redacted, the
+    text's words and separators, its words folded). Only the row's own names then differ per row."""
     found: list[str] = []
     text = comment
     if PHONE.search(text):
@@ -82,16 +101,8 @@ def redact_comment(comment: str, own_names: set[str]) -> tuple[str, list[str]]:
         return PLACEHOLDER["COMMENT_NAME_REDACTED"]
 
     text = FIRST_LAST.sub(first_last, text)
-    if own_names:
-        words = re.split(r"(\W+)", text)
-        for i, word in enumerate(words):
-            if word and _fold(word) in own_names:
-                words[i] = PLACEHOLDER["COMMENT_NAME_REDACTED"]
-                name_hit = True
-        text = "".join(words)
-    if name_hit:
-        found.append("COMMENT_NAME_REDACTED")
-    return text, found
+    words = tuple(re.split(r"(\W+)", text))
+    return text, tuple(found), name_hit, words, frozenset(_fold(w) for w in words if w)
 
 
 def redact_comments(typed: pd.DataFrame) -> pd.DataFrame:

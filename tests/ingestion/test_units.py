@@ -130,6 +130,57 @@ def test_the_row_own_name_is_redacted_from_its_comment():
     assert "Léa" not in typed.loc[4, "comment"]
 
 
+def test_a_comment_seen_before_is_redacted_by_each_rows_own_names_only():
+    """The patterns' result is remembered per comment text; the row's own names must still decide
+    per row: the same comment is redacted for Léa Muller, left whole for someone else, and a phone
+    number in it is redacted for both."""
+    from pipelines.ingestion.redaction import redact_comments
+
+    comment = "Léa rappellera au 06 12 34 56 78"
+    typed = pd.DataFrame({"last_name": ["Muller", "Martin", "Muller"], "first_names": ["Léa", "Paul", "Léa"],
+                          "comment": [comment, comment, comment]}, index=[1, 2, 3])
+    flags = redact_comments(typed)
+    assert sorted(map(tuple, flags[["source_row", "reason_code"]].to_numpy().tolist())) == [
+        (1, "COMMENT_NAME_REDACTED"), (1, "COMMENT_PHONE_REDACTED"), (2, "COMMENT_PHONE_REDACTED"),
+        (3, "COMMENT_NAME_REDACTED"), (3, "COMMENT_PHONE_REDACTED")]
+    assert typed.loc[2, "comment"] == "Léa rappellera au [téléphone retiré]"
+    assert typed.loc[1, "comment"] == typed.loc[3, "comment"] == "[nom retiré] rappellera au [téléphone retiré]"
+
+
+def test_sorted_hash_set_operations_equal_numpys():
+    """duplicate_mask keeps the hashes seen in a file sorted and tests them by searchsorted instead of
+    np.isin/np.union1d (slow on 64-bit integers in numpy 2.4): same answers, repeats and empties included."""
+    import numpy as np
+
+    from pipelines.ingestion.expectations import in_sorted, sorted_union
+
+    rng = np.random.default_rng(7)
+    seen = np.empty(0, dtype=np.uint64)
+    for size in (0, 1, 500, 3000, 0, 40):
+        hashes = rng.integers(0, 2_000, size).astype(np.uint64)     # small range: many repeats
+        assert np.array_equal(in_sorted(hashes, seen), np.isin(hashes, seen))
+        union = sorted_union(seen, hashes)
+        assert np.array_equal(union, np.union1d(seen, hashes)) and union.dtype == np.uint64
+        seen = union
+    assert len(seen) > 1_000
+
+
+def test_distinct_identities_are_numbered_in_order_of_first_appearance_with_their_row_counts():
+    """First row and row count of each identity, as np.unique(return_index, return_counts) gave them;
+    `within` keeps the same identity of two chunks apart."""
+    import numpy as np
+
+    from pipelines.ingestion.pseudonymise_at_door import distinct_identities
+
+    frame = pd.DataFrame({"last_name": ["Roy", "Dia", "Roy", "Roy", None, "Dia", None],
+                          "first_names": ["Ana", "Eli", "Ana", "Ana", "Zoé", "Eli", "Zoé"],
+                          "birth_date": pd.to_datetime(["2001-02-03"] * 7)})
+    firsts, counts = distinct_identities(frame, "activity_acts")
+    assert firsts.tolist() == [0, 1, 4] and counts.tolist() == [3, 2, 2]
+    firsts, counts = distinct_identities(frame, "activity_acts", within=np.array([0, 0, 0, 1, 1, 1, 1]))
+    assert firsts.tolist() == [0, 1, 3, 4, 5] and counts.tolist() == [2, 1, 1, 2, 1]
+
+
 def test_sensor_plans_one_run_per_touched_month(tmp_path):
     from types import SimpleNamespace
 
