@@ -24,6 +24,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import tempfile
 import threading
@@ -31,6 +32,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from pipelines.ingestion.expectations import export_verdicts, import_verdicts
 from pipelines.ingestion.inbox import InboxFile
 from pipelines.ingestion.loader import IngestContext, PreparedFile, chunk_payloads, prepare_chunks, write_spill
 
@@ -63,6 +65,51 @@ PRELOADED = [__name__, "great_expectations"]
 def _init_worker(ctx: IngestContext) -> None:
     global _CONTEXT
     _CONTEXT = dataclasses.replace(ctx, chunk_rows=min(ctx.chunk_rows, WORKER_CHUNK_ROWS))
+    export_verdicts()       # from now on, this worker collects the verdicts it judges
+
+
+# Great-expectations verdicts shared between workers (expectations.export_verdicts): each window's
+# new verdicts are one file in the pool's spill folder, written whole then renamed (a reader never
+# sees half a file), named by its worker and time; before each window, a worker reads the files it
+# has not read yet.
+# Files rather than the task's arguments: a window's arguments would carry every verdict known so
+# far (a pool cannot tell which worker takes a task), a file is read once per worker.
+_VERDICT_FILES_READ: set[str] = set()
+
+
+def _verdicts_dir(spill_dir: str) -> Path:
+    return Path(spill_dir) / "verdicts"
+
+
+def publish_verdicts(spill_dir: str, verdicts: dict) -> None:
+    """One window's new verdicts, for the other workers (and this one's replacement)."""
+    if not verdicts:
+        return
+    folder = _verdicts_dir(spill_dir)
+    folder.mkdir(exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".verdicts-", dir=folder)
+    with os.fdopen(handle, "wb") as out:
+        pickle.dump(verdicts, out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, folder / f"{os.getpid()}-{time.monotonic_ns()}.pickle")
+
+
+def read_published_verdicts(spill_dir: str) -> int:
+    """The verdicts other workers published since this worker last looked, into its cache; how many
+    files were read."""
+    folder = _verdicts_dir(spill_dir)
+    if not folder.exists():
+        return 0
+    new = sorted(p for p in os.listdir(folder) if p.endswith(".pickle") and p not in _VERDICT_FILES_READ)
+    for name in new:
+        _VERDICT_FILES_READ.add(name)
+        if name.startswith(f"{os.getpid()}-"):       # its own
+            continue
+        try:
+            with open(folder / name, "rb") as handle:
+                import_verdicts(pickle.load(handle))
+        except (OSError, EOFError, pickle.UnpicklingError):    # pragma: no cover - a cache only
+            log.warning("verdicts file %s unreadable; its values are judged again", name)
+    return len(new)
 
 
 def peak_rss_mb() -> float:
@@ -98,6 +145,7 @@ def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[
     seconds the window took)."""
     ctx = _CONTEXT
     cpu_start = time.process_time()
+    read_published_verdicts(spill_dir)
     prepared = prepare_chunks(items, ctx)
     out = {}
     for f, sha in items:
@@ -111,6 +159,7 @@ def prepare_window(items: list[tuple[InboxFile, str]], spill_dir: str) -> tuple[
             continue
         out[f.path] = PreparedFile(sha, spill=spill)
     del prepared
+    publish_verdicts(spill_dir, export_verdicts())
     release_free_memory()
     return out, peak_rss_mb(), time.process_time() - cpu_start
 

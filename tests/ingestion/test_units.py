@@ -543,3 +543,48 @@ def test_timestamps_judged_by_their_day_quarantine_exactly_the_rows_ge_rejects_o
                                    tuple((k, "2025-01-15T12:00:00" if k == "min_value" else v) for k, v in rule.kwargs),
                                    rule.reason, rule.blocking)
     assert not expectations._judged_by_day(noon_bound, typed["event_time"])
+
+
+def test_verdicts_published_by_one_worker_spare_the_other_a_great_expectations_call(contracts, monkeypatch, tmp_path):
+    """A worker publishes the verdicts it judged (parallel.publish_verdicts); another reads them before
+    its next window and quarantines the same rows without calling great-expectations for those values.
+    Its own files are not read back, and a file is read once."""
+    from pipelines.config import load_settings
+    from pipelines.ingestion import expectations, parallel
+    from pipelines.ingestion.casting import cast_chunk
+    from pipelines.reference import load_reference
+
+    contract = contracts.contracts["lorfolio_jsonl"]
+    reference = load_reference(load_settings())
+    month = pd.Timestamp("2025-01-01")
+    raw = pd.DataFrame({"ts": ["2025-01-03T10:00:00", "2025-02-03T10:00:00", "2025-01-09T08:00:00"],
+                        "compte": ["lf-1", "lf-2", "lf-3"], "action": ["connexion", "??", "connexion"],
+                        "bassin": "29", "annee_naissance": ["1990", "1850", "1990"], "sexe": "F"},
+                       index=pd.RangeIndex(1, 4))
+    typed = cast_chunk(raw, contract, month).typed
+    calls = []
+    judge = expectations._judge_with_ge
+    monkeypatch.setattr(expectations, "_judge_with_ge", lambda *a: calls.append(1) or judge(*a))
+    monkeypatch.setattr(parallel, "_VERDICT_FILES_READ", set())
+    monkeypatch.setattr(expectations, "_FRESH", None)          # restored after the test
+
+    def quarantined():
+        issues = expectations.validate_chunk(typed, raw, contract, reference, month)
+        return sorted(map(tuple, issues[["source_row", "reason_code"]].to_numpy().tolist()))
+
+    expectations._VERDICTS.clear()
+    expectations.export_verdicts()                 # a worker: collects what it judges
+    first = quarantined()
+    assert len(calls) == 1 and {row for row, _ in first} == {2}
+    published = expectations.export_verdicts()
+    assert published and expectations.export_verdicts() == {}      # exported once
+
+    parallel.publish_verdicts(str(tmp_path), published)
+    assert parallel.read_published_verdicts(str(tmp_path)) == 1     # this worker's own file: skipped
+    expectations._VERDICTS.clear()                 # another worker, with a cold cache
+    own = next((tmp_path / "verdicts").glob("*.pickle"))
+    own.rename(own.with_name("1-1.pickle"))
+    assert parallel.read_published_verdicts(str(tmp_path)) == 1
+    assert parallel.read_published_verdicts(str(tmp_path)) == 0
+    assert quarantined() == first and len(calls) == 1               # no new GE call
+    expectations._VERDICTS.clear()
