@@ -6,6 +6,8 @@ validation (one call per contract and month of the window), duplicate rows, reda
 comparison tokens, the Arrow tables to insert and the quarantine records (loader.chunk_payloads).
 It writes each file's chunk payloads to a spill file (loader.write_spill) and returns their paths:
 the writer reads them back one chunk at a time, so memory stays bounded whatever the file sizes.
+The great-expectations verdicts a worker gives are published for the others (publish_verdicts), so a
+value is judged once per run rather than once per worker.
 
 The writer (service.ingest_files) makes every ledger decision (already loaded, duplicate, version,
 rejection) at the file's turn, in the same order as the sequential path, and writes each file in one
