@@ -66,8 +66,35 @@ def _map_codes(value: pd.Series, mapping: dict) -> pd.Series:
     return pd.Series(values, index=value.index, dtype="string")
 
 
+# A column is cast once per distinct text when it has at most this share of distinct values, then
+# spread back to its rows: a month's act dates, sexes, statuses or yes/no answers are a handful of
+# texts over hundreds of thousands of rows. Casting is value by value, and the dtype a cast chooses
+# (int64 or float64, a date's unit) depends only on the set of texts, the same either way.
+DISTINCT_CAST_SHARE = 0.25
+DISTINCT_CAST_MIN_ROWS = 1_000
+
+
 def cast_column(text: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series | None, str | None]:
     """(typed values, mask of rows that failed to cast, reason code of that failure)."""
+    if _cast_per_distinct_text(spec) and len(text) >= DISTINCT_CAST_MIN_ROWS:
+        codes, uniques = pd.factorize(text, use_na_sentinel=False)
+        if len(uniques) <= DISTINCT_CAST_SHARE * len(text):
+            values, failed, reason = _cast_values(pd.Series(uniques, dtype=text.dtype), spec)
+            values = pd.Series(values.array.take(codes), index=text.index)
+            failed = None if failed is None else pd.Series(failed.array.take(codes), index=text.index)
+            return values, failed, reason
+    return _cast_values(text, spec)
+
+
+def _cast_per_distinct_text(spec: ColumnSpec) -> bool:
+    """Not for codes (mapped per distinct value already), timestamps and plain texts (names, ids,
+    comments, event times: nearly all distinct, where factorizing would only add its own cost)."""
+    if spec.type == "string":
+        return spec.target in ZERO_PADDED or spec.target in UPPER_CODES
+    return spec.type in ("date", "integer", "decimal", "boolean")
+
+
+def _cast_values(text: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series | None, str | None]:
     value = _blank_to_na(text)
     present = value.notna()
     if spec.type == "string":

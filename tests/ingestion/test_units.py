@@ -588,3 +588,37 @@ def test_verdicts_published_by_one_worker_spare_the_other_a_great_expectations_c
     assert parallel.read_published_verdicts(str(tmp_path)) == 0
     assert quarantined() == first and len(calls) == 1               # no new GE call
     expectations._VERDICTS.clear()
+
+
+@pytest.mark.parametrize("spec_kwargs,texts", [
+    ({"type": "date", "date_format": "%d/%m/%Y"}, ["03/01/2025", "31/02/2025", "", " 04/01/2025 ", "x", None]),
+    ({"type": "integer"}, ["1", "1.5", " 2 ", "1\u00a0000", "", "abc", "12345678901234"]),
+    ({"type": "decimal"}, ["1,5", "2", "", "3.25", "n/a"]),
+    ({"type": "decimal"}, ["1", "2", ""]),                                 # all whole: int64, not float64
+    ({"type": "boolean", "boolean_values": {"oui": True, "non": False}}, ["oui", "NON", " Oui ", "", "peut-être"]),
+    ({"type": "string", "target": "residence_commune_insee"}, ["8105", "67482", " 1004 ", "", "2A004"]),
+    ({"type": "date", "date_format": "%d/%m/%Y"}, ["", " "]),             # nothing parses: the empty dtype
+])
+def test_a_column_cast_once_per_distinct_text_equals_the_cast_of_every_row(spec_kwargs, texts, monkeypatch):
+    """Columns with few distinct texts are cast per distinct text then spread back to their rows
+    (casting.cast_column): values, dtypes, failures and reasons must be those of casting every row."""
+    import numpy as np
+
+    from pipelines.ingestion import casting
+    from pipelines.ingestion.contracts import ColumnSpec
+
+    spec = ColumnSpec(**{"source": "x", "target": "x", **spec_kwargs})
+    rows = 3 * casting.DISTINCT_CAST_MIN_ROWS
+    text = pd.Series(np.resize(np.array(texts, dtype=object), rows), index=pd.RangeIndex(5, 5 + rows), dtype="str")
+    every_row = casting._cast_values
+    cast_sizes = []
+    monkeypatch.setattr(casting, "_cast_values", lambda t, s: cast_sizes.append(len(t)) or every_row(t, s))
+    values, failed, reason = casting.cast_column(text, spec)
+    assert cast_sizes == [len(set(texts))]        # the distinct texts only (None once), not the rows
+    expected_values, expected_failed, expected_reason = every_row(text, spec)
+    pd.testing.assert_series_equal(values, expected_values, check_names=False)
+    assert reason == expected_reason
+    if expected_failed is None:
+        assert failed is None
+    else:
+        pd.testing.assert_series_equal(failed, expected_failed, check_names=False)
