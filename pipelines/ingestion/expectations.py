@@ -219,7 +219,12 @@ def _verdict_key(rule: Rule, month_start: pd.Timestamp) -> tuple:
 
 
 def _verdicts(rule: Rule, month_start: pd.Timestamp) -> dict:
-    cache = _VERDICTS.setdefault(_verdict_key(rule, month_start), {})
+    return _cache_for(_verdict_key(rule, month_start))
+
+
+def _cache_for(key: tuple) -> dict:
+    """The verdict cache of a (rule, month or None), emptied once it has passed its bound."""
+    cache = _VERDICTS.setdefault(key, {})
     if len(cache) > VERDICT_CACHE_LIMIT:
         cache.clear()
     return cache
@@ -234,21 +239,26 @@ def _verdicts(rule: Rule, month_start: pd.Timestamp) -> dict:
 _FRESH: dict[tuple, dict] | None = None
 
 
+def collect_verdicts() -> None:
+    """From now on, remember the verdicts judged here for export_verdicts (an ingestion worker)."""
+    global _FRESH
+    _FRESH = {}
+
+
 def export_verdicts() -> dict[tuple, dict]:
     """The verdicts judged here since the last call ({(rule, month or None): {value key: passed}});
-    the first call starts collecting them."""
+    empty unless collect_verdicts was called."""
     global _FRESH
-    fresh, _FRESH = _FRESH or {}, {}
+    if _FRESH is None:
+        return {}
+    fresh, _FRESH = _FRESH, {}
     return fresh
 
 
 def import_verdicts(verdicts: dict[tuple, dict]) -> None:
     """Verdicts judged elsewhere (export_verdicts of another process) into this process's cache."""
     for key, values in verdicts.items():
-        cache = _VERDICTS.setdefault(key, {})
-        cache.update(values)
-        if len(cache) > VERDICT_CACHE_LIMIT:      # bounded as _verdicts bounds it
-            _VERDICTS[key] = dict(values)
+        _cache_for(key).update(values)
 
 
 def _cache_key(value):

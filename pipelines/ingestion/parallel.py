@@ -34,7 +34,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from pipelines.ingestion.expectations import export_verdicts, import_verdicts
+from pipelines.ingestion.expectations import collect_verdicts, export_verdicts, import_verdicts
 from pipelines.ingestion.inbox import InboxFile
 from pipelines.ingestion.loader import IngestContext, PreparedFile, chunk_payloads, prepare_chunks, write_spill
 
@@ -67,7 +67,7 @@ PRELOADED = [__name__, "great_expectations"]
 def _init_worker(ctx: IngestContext) -> None:
     global _CONTEXT
     _CONTEXT = dataclasses.replace(ctx, chunk_rows=min(ctx.chunk_rows, WORKER_CHUNK_ROWS))
-    export_verdicts()       # from now on, this worker collects the verdicts it judges
+    collect_verdicts()      # for publish_verdicts
 
 
 # Great-expectations verdicts shared between workers (expectations.export_verdicts): each window's

@@ -180,10 +180,10 @@ def distinct_identities(frame: pd.DataFrame, table: str,
     # ngroup(sort=False) numbers the groups 0, 1, 2... in order of first appearance: a row is its
     # group's first exactly where the running maximum of the numbers grows (np.unique with
     # return_index gives the same, sorting all rows to do it).
-    groups = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy().astype(np.int64)
+    groups = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy(dtype=np.int64)
     running = np.maximum.accumulate(groups)
-    firsts = np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
-    return firsts.astype(np.int64), np.bincount(groups, minlength=len(firsts)).astype(np.int64)
+    firsts = np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]])).astype(np.int64)
+    return firsts, np.bincount(groups, minlength=len(firsts)).astype(np.int64)
 
 
 def identity_tokens(frame: pd.DataFrame, table: str, key: bytes, within: np.ndarray | None = None):

@@ -573,7 +573,8 @@ def test_verdicts_published_by_one_worker_spare_the_other_a_great_expectations_c
         return sorted(map(tuple, issues[["source_row", "reason_code"]].to_numpy().tolist()))
 
     expectations._VERDICTS.clear()
-    expectations.export_verdicts()                 # a worker: collects what it judges
+    assert expectations.export_verdicts() == {}    # the writer collects nothing
+    expectations.collect_verdicts()                # a worker: collects what it judges
     first = quarantined()
     assert len(calls) == 1 and {row for row, _ in first} == {2}
     published = expectations.export_verdicts()
